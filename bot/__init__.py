@@ -1,0 +1,1 @@
+"""`teafarm bot`: commands, alert rules and chat transports."""

@@ -1,0 +1,1 @@
+"""Alert rules on state transitions, the durable alert outbox and its delivery."""

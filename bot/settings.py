@@ -1,0 +1,14 @@
+"""Settings of `teafarm bot` (config section `bot`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.alerts.settings import AlertSettings
+from bot.transports.settings import DiscordSettings, TelegramSettings
+
+
+@dataclass
+class BotSettings:
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)

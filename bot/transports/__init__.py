@@ -1,0 +1,1 @@
+"""Chat transports: each can send(reply) and delivers commands to one handler."""

@@ -1,0 +1,1 @@
+"""Monitoring backend: client (collectors, diff, throttle, outbox, stream), server (gRPC), store."""

@@ -1,0 +1,1 @@
+"""`teafarm client`: collectors -> snapshot -> diff -> throttle -> outbox -> stream."""

@@ -1,0 +1,1 @@
+"""Chia collection: RPC, daemon websocket events, debug.log parsing, plotter logs."""

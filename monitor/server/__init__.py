@@ -1,0 +1,1 @@
+"""`teafarm server`: the gRPC ingest service over mutual TLS."""

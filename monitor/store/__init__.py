@@ -1,0 +1,1 @@
+"""Protobuf <-> sqlite: an event table and a state table per topic."""

@@ -1,0 +1,1 @@
+"""The one schema: .proto sources and their generated modules (committed)."""

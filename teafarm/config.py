@@ -1,0 +1,103 @@
+"""The one typed configuration object, found and validated at start.
+
+Search order: --config, then TEAFARM_CONFIG, then ./config.yml, then the user config dir
+(~/.config/teafarm/config.yml). With none found the built-in defaults are used and the log says so.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.settings import BotSettings
+from copier.settings import CopierSettings
+from monitor.client.chia.settings import ChiaSettings
+from monitor.client.settings import ClientSettings
+from monitor.server.settings import ServerSettings
+from teafarm.typed_config import ConfigError, build
+
+log = logging.getLogger(__name__)
+
+USER_CONFIG = Path("~/.config/teafarm/config.yml").expanduser()
+DEFAULT_DATA_DIR = Path("~/.local/share/teafarm").expanduser()
+
+
+@dataclass
+class LoggingSettings:
+    level: str = "INFO"            # console level: DEBUG, INFO, WARNING, ERROR
+    file_level: str = "INFO"
+    file: Path = Path("")          # "" -> <data_dir>/logs/teafarm.log
+    max_bytes: int = 10_000_000
+    backups: int = 5
+
+
+@dataclass
+class Config:
+    data_dir: Path = DEFAULT_DATA_DIR
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    client: ClientSettings = field(default_factory=ClientSettings)
+    chia: ChiaSettings = field(default_factory=ChiaSettings)
+    bot: BotSettings = field(default_factory=BotSettings)
+    copy: CopierSettings = field(default_factory=CopierSettings)
+    source: Path | None = None     # the file this came from (not a config key)
+
+    def data_path(self, configured: Path, default_name: str) -> Path:
+        """A configured path, or `default_name` inside the data folder when unset."""
+        return configured if str(configured) not in ("", ".") else self.data_dir / default_name
+
+
+def find_config_file(explicit: str | None) -> Path | None:
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"--config {explicit}: file does not exist")
+        return path.resolve()
+    env = os.environ.get("TEAFARM_CONFIG")
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"TEAFARM_CONFIG={env}: file does not exist")
+        return path.resolve()
+    for candidate in (Path("config.yml"), USER_CONFIG):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def load_config(explicit: str | None = None) -> Config:
+    path = find_config_file(explicit)
+    if path is None:
+        log.info("no config file found (--config, TEAFARM_CONFIG, ./config.yml, %s): using built-in defaults", USER_CONFIG)
+        return Config()
+    return parse_config_file(path)
+
+
+def parse_config_file(path: Path) -> Config:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: not valid YAML ({problem})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        config = build(Config, raw, "", path.parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    config.source = path
+    apply_secret_env(config)
+    return config
+
+
+def apply_secret_env(config: Config) -> None:
+    """Tokens from the environment win over the file, so secrets can stay out of it."""
+    if os.environ.get("TEAFARM_DISCORD_TOKEN"):
+        config.bot.discord.token = os.environ["TEAFARM_DISCORD_TOKEN"]
+    if os.environ.get("TEAFARM_TELEGRAM_TOKEN"):
+        config.bot.telegram.token = os.environ["TEAFARM_TELEGRAM_TOKEN"]
