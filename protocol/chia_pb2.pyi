@@ -240,42 +240,36 @@ class Pool(_message.Message):
     def __init__(self, id: _Optional[str] = ..., launcher_id: _Optional[str] = ..., pool_url: _Optional[str] = ..., current_points: _Optional[int] = ..., current_difficulty: _Optional[int] = ..., points_found_24h: _Optional[int] = ..., points_acknowledged_24h: _Optional[int] = ..., pool_errors_24h: _Optional[int] = ..., last_error: _Optional[str] = ..., reachable: _Optional[bool] = ...) -> None: ...
 
 class Partial(_message.Message):
-    __slots__ = ("launcher_id", "harvester_node_id", "accepted", "error", "time")
+    __slots__ = ("launcher_id", "harvester_node_id", "accepted", "error")
     LAUNCHER_ID_FIELD_NUMBER: _ClassVar[int]
     HARVESTER_NODE_ID_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
-    TIME_FIELD_NUMBER: _ClassVar[int]
     launcher_id: str
     harvester_node_id: str
     accepted: bool
     error: str
-    time: float
-    def __init__(self, launcher_id: _Optional[str] = ..., harvester_node_id: _Optional[str] = ..., accepted: _Optional[bool] = ..., error: _Optional[str] = ..., time: _Optional[float] = ...) -> None: ...
+    def __init__(self, launcher_id: _Optional[str] = ..., harvester_node_id: _Optional[str] = ..., accepted: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...
 
 class Proof(_message.Message):
-    __slots__ = ("harvester_node_id", "signage_point", "plot", "time")
+    __slots__ = ("harvester_node_id", "signage_point", "plot")
     HARVESTER_NODE_ID_FIELD_NUMBER: _ClassVar[int]
     SIGNAGE_POINT_FIELD_NUMBER: _ClassVar[int]
     PLOT_FIELD_NUMBER: _ClassVar[int]
-    TIME_FIELD_NUMBER: _ClassVar[int]
     harvester_node_id: str
     signage_point: str
     plot: str
-    time: float
-    def __init__(self, harvester_node_id: _Optional[str] = ..., signage_point: _Optional[str] = ..., plot: _Optional[str] = ..., time: _Optional[float] = ...) -> None: ...
+    def __init__(self, harvester_node_id: _Optional[str] = ..., signage_point: _Optional[str] = ..., plot: _Optional[str] = ...) -> None: ...
 
 class BlockFarmed(_message.Message):
-    __slots__ = ("header_hash", "height", "signage_point_index", "time")
+    __slots__ = ("header_hash", "height", "signage_point_index")
     HEADER_HASH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     SIGNAGE_POINT_INDEX_FIELD_NUMBER: _ClassVar[int]
-    TIME_FIELD_NUMBER: _ClassVar[int]
     header_hash: str
     height: int
     signage_point_index: int
-    time: float
-    def __init__(self, header_hash: _Optional[str] = ..., height: _Optional[int] = ..., signage_point_index: _Optional[int] = ..., time: _Optional[float] = ...) -> None: ...
+    def __init__(self, header_hash: _Optional[str] = ..., height: _Optional[int] = ..., signage_point_index: _Optional[int] = ...) -> None: ...
 
 class PlotterJob(_message.Message):
     __slots__ = ("id", "plotter", "plot_id", "k", "compression", "phase", "progress", "start_time", "eta_seconds", "log_file")

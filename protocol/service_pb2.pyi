@@ -8,16 +8,18 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Hello(_message.Message):
-    __slots__ = ("teafarm_version", "outbox_id", "client_time", "protocol_version")
+    __slots__ = ("teafarm_version", "outbox_id", "client_time", "protocol_version", "machine")
     TEAFARM_VERSION_FIELD_NUMBER: _ClassVar[int]
     OUTBOX_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_TIME_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_FIELD_NUMBER: _ClassVar[int]
     teafarm_version: str
     outbox_id: str
     client_time: float
     protocol_version: int
-    def __init__(self, teafarm_version: _Optional[str] = ..., outbox_id: _Optional[str] = ..., client_time: _Optional[float] = ..., protocol_version: _Optional[int] = ...) -> None: ...
+    machine: str
+    def __init__(self, teafarm_version: _Optional[str] = ..., outbox_id: _Optional[str] = ..., client_time: _Optional[float] = ..., protocol_version: _Optional[int] = ..., machine: _Optional[str] = ...) -> None: ...
 
 class EventBatch(_message.Message):
     __slots__ = ("batch_id", "chunk", "chunks", "events")

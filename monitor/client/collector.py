@@ -18,6 +18,9 @@ from protocol import events_pb2
 
 class Collector:
     name = "collector"
+    # the ComputerInfo fields this collector fills: when it fails, the client keeps their last
+    # state instead of reading the empty result as "everything deleted"
+    topics: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self._facts: list[events_pb2.UpdateEvent] = []
