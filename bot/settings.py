@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.alerts.settings import AlertSettings
-from bot.transports.settings import DiscordSettings, TelegramSettings
+from bot.transports.settings import ConsoleSettings, DiscordSettings, TelegramSettings
 
 
 @dataclass
 class BotSettings:
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
