@@ -50,7 +50,7 @@ class ChiaService(_message.Message):
     def __init__(self, id: _Optional[str] = ..., state: _Optional[_Union[ServiceState, str]] = ..., version: _Optional[str] = ..., rpc_port: _Optional[int] = ..., error: _Optional[str] = ..., log_level: _Optional[str] = ...) -> None: ...
 
 class Harvester(_message.Message):
-    __slots__ = ("id", "node_id", "host", "connected", "last_answer_time", "plots", "invalid_plots", "missing_key_plots", "duplicate_plots", "total_plot_size", "total_effective_size", "syncing", "last_sync_time", "disconnected_since", "farmer_machine")
+    __slots__ = ("id", "node_id", "host", "connected", "last_answer_time", "plots", "invalid_plots", "missing_key_plots", "duplicate_plots", "total_plot_size", "total_effective_size", "syncing", "last_sync_time", "disconnected_since")
     ID_FIELD_NUMBER: _ClassVar[int]
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
@@ -65,7 +65,6 @@ class Harvester(_message.Message):
     SYNCING_FIELD_NUMBER: _ClassVar[int]
     LAST_SYNC_TIME_FIELD_NUMBER: _ClassVar[int]
     DISCONNECTED_SINCE_FIELD_NUMBER: _ClassVar[int]
-    FARMER_MACHINE_FIELD_NUMBER: _ClassVar[int]
     id: str
     node_id: str
     host: str
@@ -80,8 +79,7 @@ class Harvester(_message.Message):
     syncing: bool
     last_sync_time: float
     disconnected_since: float
-    farmer_machine: str
-    def __init__(self, id: _Optional[str] = ..., node_id: _Optional[str] = ..., host: _Optional[str] = ..., connected: _Optional[bool] = ..., last_answer_time: _Optional[float] = ..., plots: _Optional[int] = ..., invalid_plots: _Optional[int] = ..., missing_key_plots: _Optional[int] = ..., duplicate_plots: _Optional[int] = ..., total_plot_size: _Optional[int] = ..., total_effective_size: _Optional[int] = ..., syncing: _Optional[bool] = ..., last_sync_time: _Optional[float] = ..., disconnected_since: _Optional[float] = ..., farmer_machine: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., node_id: _Optional[str] = ..., host: _Optional[str] = ..., connected: _Optional[bool] = ..., last_answer_time: _Optional[float] = ..., plots: _Optional[int] = ..., invalid_plots: _Optional[int] = ..., missing_key_plots: _Optional[int] = ..., duplicate_plots: _Optional[int] = ..., total_plot_size: _Optional[int] = ..., total_effective_size: _Optional[int] = ..., syncing: _Optional[bool] = ..., last_sync_time: _Optional[float] = ..., disconnected_since: _Optional[float] = ...) -> None: ...
 
 class HarvesterIdentity(_message.Message):
     __slots__ = ("id", "node_id", "plot_directories")

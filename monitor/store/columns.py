@@ -1,0 +1,108 @@
+"""Protobuf fields <-> sqlite columns, with exact types.
+
+string -> TEXT, bytes -> BLOB, bool and integers -> INTEGER, float/double -> REAL,
+enums -> TEXT (the value's name), nested messages and repeated fields -> TEXT (JSON).
+Declaring the exact type keeps SQLite's affinity from turning "007" into 7.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+# columns the store itself adds; a proto field may not use these names
+META_COLUMNS = ("machine", "seq", "time", "server_time", "client_time", "event_type")
+
+_INTEGER_TYPES = {
+    FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT32,
+    FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_SINT64,
+    FieldDescriptor.TYPE_FIXED32, FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED32,
+    FieldDescriptor.TYPE_SFIXED64, FieldDescriptor.TYPE_BOOL,
+}
+_INT64_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    to_sql: Callable[[Any], Any]
+    set_on: Callable[[Message, Any], None]   # writes a stored value back into a message
+
+
+def columns_for(descriptor: Descriptor) -> list[Column]:
+    columns = []
+    for field in descriptor.fields:
+        if field.name in META_COLUMNS:
+            raise RuntimeError(f"{descriptor.full_name}.{field.name} collides with a store column")
+        columns.append(_column(field))
+    return columns
+
+
+def _is_repeated(field: FieldDescriptor) -> bool:
+    return field.is_repeated
+
+
+def _column(field: FieldDescriptor) -> Column:
+    name = field.name
+    if _is_repeated(field) or field.type == FieldDescriptor.TYPE_MESSAGE:
+        return Column(name, "TEXT", _json_dumper(field), _json_setter(field))
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        names = {v.number: v.name for v in field.enum_type.values}
+        numbers = {v.name: v.number for v in field.enum_type.values}
+        return Column(name, "TEXT", lambda v: names.get(v, str(v)),
+                      lambda m, v: setattr(m, name, numbers[v] if v in numbers else int(v)))
+    if field.type in _INTEGER_TYPES:
+        if field.type == FieldDescriptor.TYPE_BOOL:
+            return Column(name, "INTEGER", int, lambda m, v: setattr(m, name, bool(v)))
+        # sqlite integers are signed 64-bit; a larger uint64 is kept as REAL rather than failing
+        return Column(name, "INTEGER", lambda v: v if v <= _INT64_MAX else float(v),
+                      lambda m, v: setattr(m, name, int(v)))
+    if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
+        return Column(name, "REAL", float, lambda m, v: setattr(m, name, float(v)))
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return Column(name, "BLOB", bytes, lambda m, v: setattr(m, name, bytes(v)))
+    return Column(name, "TEXT", str, lambda m, v: setattr(m, name, str(v)))
+
+
+def _json_dumper(field: FieldDescriptor) -> Callable[[Any], str]:
+    if field.type == FieldDescriptor.TYPE_MESSAGE:
+        if _is_repeated(field):
+            return lambda v: json.dumps([json_format.MessageToDict(m) for m in v])
+        return lambda v: json.dumps(json_format.MessageToDict(v))
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        names = {v.number: v.name for v in field.enum_type.values}
+        return lambda v: json.dumps([names.get(x, x) for x in v])
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return lambda v: json.dumps([x.hex() for x in v])
+    return lambda v: json.dumps(list(v))
+
+
+def _json_setter(field: FieldDescriptor) -> Callable[[Message, Any], None]:
+    name = field.name
+
+    def setter(message: Message, value: Any) -> None:
+        json_format.ParseDict({field.json_name: json.loads(value)}, message, ignore_unknown_fields=True)
+
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        def bytes_setter(message: Message, value: Any) -> None:
+            getattr(message, name).extend(bytes.fromhex(x) for x in json.loads(value))
+        return bytes_setter
+    return setter
+
+
+def message_values(columns: list[Column], message: Message) -> list[Any]:
+    return [column.to_sql(getattr(message, column.name)) for column in columns]
+
+
+def fill_message(columns: list[Column], message: Message, row: dict[str, Any]) -> Message:
+    for column in columns:
+        value = row.get(column.name)
+        if value is not None:
+            column.set_on(message, value)
+    return message

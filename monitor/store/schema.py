@@ -1,0 +1,79 @@
+"""Tables generated from the topic registry, created and migrated at start.
+
+State table `<topic>`: machine, id, seq (last event), time (corrected), server_time, fields.
+Event table `<topic>_events`: seq (global, server-assigned), machine, id, event_type, client_time,
+server_time, time (client time corrected by the measured clock offset), fields.
+A field added to a message becomes a column on the next start; nothing is dropped.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from monitor.store.columns import Column, columns_for
+from monitor.store.registry import TOPICS, Topic
+
+STATE_META = [("machine", "TEXT NOT NULL"), ("id", "TEXT NOT NULL"), ("seq", "INTEGER"), ("time", "REAL"), ("server_time", "REAL")]
+EVENT_META = [("seq", "INTEGER PRIMARY KEY"), ("machine", "TEXT NOT NULL"), ("id", "TEXT NOT NULL"),
+              ("event_type", "TEXT NOT NULL"), ("client_time", "REAL"), ("server_time", "REAL"), ("time", "REAL")]
+
+SUPPORT_TABLES = """
+CREATE TABLE IF NOT EXISTS machines (
+    machine TEXT PRIMARY KEY, first_seen REAL, last_seen REAL, connected INTEGER NOT NULL DEFAULT 0,
+    connected_since REAL, teafarm_version TEXT, clock_offset REAL NOT NULL DEFAULT 0, address TEXT);
+CREATE TABLE IF NOT EXISTS deliveries (
+    machine TEXT NOT NULL, outbox_id TEXT NOT NULL, last_batch_id INTEGER NOT NULL,
+    PRIMARY KEY (machine, outbox_id));
+"""
+
+
+@dataclass(frozen=True)
+class TopicTable:
+    topic: Topic
+    columns: list[Column]          # the message's fields, `id` excluded (it is a key column)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def topic_tables() -> dict[str, TopicTable]:
+    tables = {}
+    for topic in TOPICS:
+        columns = [c for c in columns_for(topic.message.DESCRIPTOR) if c.name != "id"]
+        tables[topic.name] = TopicTable(topic, columns)
+    return tables
+
+
+def create_or_migrate(conn: sqlite3.Connection, tables: dict[str, TopicTable]) -> list[str]:
+    """Create missing tables, add missing columns; returns the columns added (for the log)."""
+    for statement in SUPPORT_TABLES.split(";"):
+        if statement.strip():
+            conn.execute(statement)  # not executescript: it would commit the caller's transaction
+    added = []
+    for table in tables.values():
+        fields = [(c.name, c.sql_type) for c in table.columns]
+        if not table.topic.is_fact:
+            added += _ensure_table(conn, table.topic.state_table, STATE_META, fields, "PRIMARY KEY (machine, id)")
+        added += _ensure_table(conn, table.topic.event_table, EVENT_META, fields, None)
+        name = table.topic.event_table
+        conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_key" ON "{name}" (machine, id, seq)')
+        conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_time" ON "{name}" (time)')
+        conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_server_time" ON "{name}" (server_time)')
+    return added
+
+
+def _ensure_table(conn, name, meta, fields, constraint) -> list[str]:
+    existing = {row[1] for row in conn.execute(f'PRAGMA table_info("{name}")')}
+    if not existing:
+        definitions = [f'"{n}" {t}' for n, t in meta + fields]
+        if constraint:
+            definitions.append(constraint)
+        conn.execute(f'CREATE TABLE "{name}" ({", ".join(definitions)})')
+        return []
+    added = []
+    for column, sql_type in fields:
+        if column not in existing:
+            conn.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {sql_type}')
+            added.append(f"{name}.{column}")
+    return added

@@ -1,0 +1,219 @@
+"""The writer side of the store: applies a machine's events in one transaction per request.
+
+Every event gets the next global sequence number and the server's receive time beside the
+client's time; alert rules follow the sequence number, never wall-clock windows. One connection,
+used from one thread at a time (the server runs it in a single worker thread).
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.store.columns import message_values
+from monitor.store.registry import topic_of
+from monitor.store.schema import TopicTable, create_or_migrate, topic_tables
+from protocol import events_pb2
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE_NAMES = {events_pb2.ADD: "ADD", events_pb2.UPDATE: "UPDATE", events_pb2.DELETE: "DELETE"}
+PRUNE_CHUNK = 50_000
+
+
+def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA query_only = ON")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    last_seq: int          # the sequence number of the last event applied (0: nothing new)
+    applied: int           # events stored
+    duplicate: bool        # the batch had been applied before: nothing was written
+    unknown: int           # events with a payload this version does not know (skipped)
+
+
+class Store:
+    def __init__(self, path: Path, retention_days: dict[str, int] | None = None) -> None:
+        self.path = path
+        self.retention_days = retention_days or {"default": 30}
+        self.tables = topic_tables()
+        self.conn = connect(path)
+        with self._transaction():
+            added = create_or_migrate(self.conn, self.tables)
+        if added:
+            log.info("database %s: added columns %s", path, ", ".join(added))
+        self._next_seq = self._max_seq() + 1
+        self._listeners: list[Callable[[int], None]] = []
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- commit listeners (the bot's alert engine wakes on these) -----------------------------
+    def add_commit_listener(self, listener: Callable[[int], None]) -> None:
+        self._listeners.append(listener)
+
+    def notify_committed(self, last_seq: int) -> None:
+        """Called by the applier's thread owner (the server, on its event loop) after a commit."""
+        for listener in self._listeners:
+            try:
+                listener(last_seq)
+            except Exception:
+                log.exception("commit listener failed")
+
+    # -- ingest -------------------------------------------------------------------------------
+    def apply(self, machine: str, events: Iterable[events_pb2.UpdateEvent], clock_offset: float = 0.0,
+              delivery: tuple[str, int] | None = None, server_time: float | None = None) -> ApplyResult:
+        """Store `events` from `machine` in one transaction.
+
+        `delivery` = (outbox_id, batch_id): a batch at or below the last one applied for that
+        outbox is acknowledged without writing anything (delivery is idempotent).
+        """
+        now = server_time if server_time is not None else time.time()
+        with self._transaction():
+            if delivery is not None and self._already_applied(machine, *delivery):
+                return ApplyResult(0, 0, True, 0)
+            grouped: dict[str, list[tuple[int, events_pb2.UpdateEvent]]] = {}
+            unknown = 0
+            for event in events:
+                topic = topic_of(event)
+                if topic is None or event.event_type not in EVENT_TYPE_NAMES:
+                    unknown += 1
+                    continue
+                grouped.setdefault(topic.name, []).append((self._next_seq, event))
+                self._next_seq += 1
+            for name, numbered in grouped.items():
+                self._write_topic(self.tables[name], machine, numbered, clock_offset, now)
+            if delivery is not None:
+                self.conn.execute(
+                    "INSERT INTO deliveries (machine, outbox_id, last_batch_id) VALUES (?, ?, ?) "
+                    "ON CONFLICT (machine, outbox_id) DO UPDATE SET last_batch_id = excluded.last_batch_id",
+                    (machine, delivery[0], delivery[1]))
+        applied = sum(len(v) for v in grouped.values())
+        return ApplyResult(self._next_seq - 1 if applied else 0, applied, False, unknown)
+
+    def _write_topic(self, table: TopicTable, machine: str, numbered, clock_offset: float, now: float) -> None:
+        topic = table.topic
+        names = table.column_names
+        event_rows = []
+        final_state: dict[str, tuple | None] = {}
+        for seq, event in numbered:
+            message = getattr(event, topic.name)
+            key = message.id if topic.keyed else ""
+            corrected = event.timestamp + clock_offset
+            event_type = EVENT_TYPE_NAMES[event.event_type]
+            values = message_values(table.columns, message) if event.event_type != events_pb2.DELETE else [None] * len(names)
+            event_rows.append((seq, machine, key, event_type, event.timestamp, now, corrected, *values))
+            if not topic.is_fact:
+                final_state[key] = None if event.event_type == events_pb2.DELETE else (machine, key, seq, corrected, now, *values)
+        placeholders = ", ".join("?" * (7 + len(names)))
+        columns = ", ".join(f'"{n}"' for n in ["seq", "machine", "id", "event_type", "client_time", "server_time", "time", *names])
+        self.conn.executemany(f'INSERT INTO "{topic.event_table}" ({columns}) VALUES ({placeholders})', event_rows)
+        if topic.is_fact:
+            return
+        upserts = [row for row in final_state.values() if row is not None]
+        deletes = [(machine, key) for key, row in final_state.items() if row is None]
+        if upserts:
+            columns = ", ".join(f'"{n}"' for n in ["machine", "id", "seq", "time", "server_time", *names])
+            placeholders = ", ".join("?" * (5 + len(names)))
+            self.conn.executemany(f'INSERT OR REPLACE INTO "{topic.state_table}" ({columns}) VALUES ({placeholders})', upserts)
+        if deletes:
+            self.conn.executemany(f'DELETE FROM "{topic.state_table}" WHERE machine = ? AND id = ?', deletes)
+
+    def _already_applied(self, machine: str, outbox_id: str, batch_id: int) -> bool:
+        row = self.conn.execute("SELECT last_batch_id FROM deliveries WHERE machine = ? AND outbox_id = ?",
+                                (machine, outbox_id)).fetchone()
+        return row is not None and batch_id <= row[0]
+
+    def last_batch_id(self, machine: str, outbox_id: str) -> int:
+        row = self.conn.execute("SELECT last_batch_id FROM deliveries WHERE machine = ? AND outbox_id = ?",
+                                (machine, outbox_id)).fetchone()
+        return row[0] if row else 0
+
+    # -- machines -----------------------------------------------------------------------------
+    def machine_connected(self, machine: str, version: str, clock_offset: float, address: str) -> None:
+        now = time.time()
+        with self._transaction():
+            self.conn.execute(
+                "INSERT INTO machines (machine, first_seen, last_seen, connected, connected_since, teafarm_version, clock_offset, address) "
+                "VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (machine) DO UPDATE SET last_seen = excluded.last_seen, "
+                "connected = 1, connected_since = excluded.connected_since, teafarm_version = excluded.teafarm_version, "
+                "clock_offset = excluded.clock_offset, address = excluded.address",
+                (machine, now, now, now, version, clock_offset, address))
+
+    def machine_seen(self, machine: str, clock_offset: float | None = None) -> None:
+        with self._transaction():
+            if clock_offset is None:
+                self.conn.execute("UPDATE machines SET last_seen = ? WHERE machine = ?", (time.time(), machine))
+            else:
+                self.conn.execute("UPDATE machines SET last_seen = ?, clock_offset = ? WHERE machine = ?",
+                                  (time.time(), clock_offset, machine))
+
+    def machine_disconnected(self, machine: str) -> None:
+        with self._transaction():
+            self.conn.execute("UPDATE machines SET connected = 0 WHERE machine = ?", (machine,))
+
+    # -- retention ----------------------------------------------------------------------------
+    def prune(self, now: float | None = None) -> int:
+        """Delete events older than each topic's retention; returns how many were deleted."""
+        now = now if now is not None else time.time()
+        default = self.retention_days.get("default", 30)
+        deleted = 0
+        for table in self.tables.values():
+            days = self.retention_days.get(table.topic.name, default)
+            cutoff = now - days * 86400
+            name = table.topic.event_table
+            while True:  # in chunks, so ingest is never locked out for long
+                with self._transaction():
+                    cursor = self.conn.execute(
+                        f'DELETE FROM "{name}" WHERE seq IN (SELECT seq FROM "{name}" WHERE server_time < ? LIMIT ?)',
+                        (cutoff, PRUNE_CHUNK))
+                deleted += cursor.rowcount
+                if cursor.rowcount < PRUNE_CHUNK:
+                    break
+        if deleted:
+            log.info("retention: deleted %d old events", deleted)
+        return deleted
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _max_seq(self) -> int:
+        highest = 0
+        for table in self.tables.values():
+            row = self.conn.execute(f'SELECT MAX(seq) FROM "{table.topic.event_table}"').fetchone()
+            highest = max(highest, row[0] or 0)
+        return highest
+
+    def _transaction(self):
+        return _Transaction(self)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back (and the sequence counter restored) on error."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self):
+        self.saved_seq = getattr(self.store, "_next_seq", 0)
+        self.store.conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.store.conn.execute("COMMIT")
+        else:
+            self.store.conn.execute("ROLLBACK")
+            self.store._next_seq = self.saved_seq
+        return False
