@@ -1,0 +1,385 @@
+"""ChiaCollector: the farm's state from chia's RPC and daemon events.
+
+Each chia service is polled by its own task, so a service that hangs or is down never delays the
+others; `collect` only copies what the tasks last learned into the snapshot. The daemon's events
+drive everything that changes quickly (signage points, harvester answers, a harvester leaving) and
+say when the expensive answers (the harvester's full plot list) must be fetched again; polling
+with summaries is the safety net for a missed event.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from monitor.client.chia import payloads
+from monitor.client.chia.chia_root import ChiaRoot, default_chia_root, node_id_hex
+from monitor.client.chia.daemon import DaemonListener
+from monitor.client.chia.farming_stats import FarmingStats, plot_filter
+from monitor.client.chia.rpc import ChiaRpc, RpcFailed, ServiceDown
+from monitor.client.chia.settings import ChiaSettings
+from monitor.client.collector import Collector
+from protocol import chia_pb2, events_pb2
+
+log = logging.getLogger(__name__)
+
+POLLED = ("farmer", "harvester", "full_node", "wallet")
+
+
+def _mountpoint(directory: str, cache: dict[str, str]) -> str:
+    """The mountpoint holding `directory` (cached per directory: a 100k-plot list has few)."""
+    if directory not in cache:
+        path = os.path.abspath(directory)
+        while not os.path.ismount(path) and os.path.dirname(path) != path:
+            path = os.path.dirname(path)
+        cache[directory] = path
+    return cache[directory]
+
+
+class ChiaCollector(Collector):
+    name = "chia"
+    topics = ("chia_services", "harvesters", "harvester_identities", "plots", "farmer", "full_node",
+              "wallet", "pools")
+
+    def __init__(self, settings: ChiaSettings, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.settings = settings
+        self._clock = clock
+        self._root_path = default_chia_root(settings.root)
+        self.root = ChiaRoot.load(self._root_path)
+        self.stats = FarmingStats(settings.slow_lookup, settings.late_after)
+        self._rpc: dict[str, ChiaRpc] = {}
+        self._services: dict[str, chia_pb2.ChiaService] = {}
+        self._versions: dict[str, str] = {}
+        self._wakeups = {service: asyncio.Event() for service in POLLED}
+        self._tasks: list[asyncio.Task] = []
+        self.daemon = DaemonListener(self._reload_root, self._on_daemon_event, self._on_daemon_connected)
+        # what the farmer says about its harvesters, by node_id
+        self._harvesters: dict[str, chia_pb2.Harvester] = {}
+        self._farmer: chia_pb2.Farmer | None = None
+        self._pools: list[chia_pb2.Pool] = []
+        self._partials_seen: dict[tuple[str, str], Counter[float]] = {}
+        self._proof_harvesters: dict[str, list[str]] = {}   # sp hash -> harvesters that found proofs
+        # this machine's own harvester
+        self._identity: chia_pb2.HarvesterIdentity | None = None
+        self._plots: list[chia_pb2.Plot] = []
+        self._valid_plots = 0
+        self._plots_fetched_at = 0.0
+        self._plots_stale = True
+        self._full_node: chia_pb2.FullNode | None = None
+        self._wallet: chia_pb2.Wallet | None = None
+        self._blocks_won: int | None = None
+        self._height: int | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self.daemon.run(), name="chia-daemon")]
+        polls: dict[str, Callable[[ChiaRpc], Awaitable[None]]] = {
+            "farmer": self._poll_farmer, "harvester": self._poll_harvester,
+            "full_node": self._poll_full_node, "wallet": self._poll_wallet}
+        for service, poll in polls.items():
+            self._tasks.append(asyncio.create_task(self._poll_loop(service, poll), name=f"chia-{service}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        for rpc in self._rpc.values():
+            await rpc.close()
+        self._rpc.clear()
+
+    def _reload_root(self) -> ChiaRoot:
+        """Re-read chia's config when it changed (ports, network), cheaply otherwise."""
+        fresh = ChiaRoot.load(self._root_path)
+        if fresh.config != self.root.config:
+            self.root = fresh
+            for rpc in self._rpc.values():
+                asyncio.get_running_loop().create_task(rpc.close())
+            self._rpc.clear()
+        return self.root
+
+    # ---- polling ---------------------------------------------------------------------------
+    async def _poll_loop(self, service: str, poll: Callable[[ChiaRpc], Awaitable[None]]) -> None:
+        wakeup = self._wakeups[service]
+        while True:
+            wakeup.clear()
+            root = self._reload_root()
+            state, error = chia_pb2.RUNNING, ""
+            if not root.installed:
+                state = chia_pb2.NOT_INSTALLED
+            else:
+                rpc = self._rpc.get(service)
+                if rpc is None:
+                    rpc = self._rpc[service] = ChiaRpc(root, service, self.settings.rpc_timeout)
+                try:
+                    if service not in self._versions:
+                        self._versions[service] = str((await rpc.call("get_version")).get("version", ""))
+                    await poll(rpc)
+                except ServiceDown:
+                    state = chia_pb2.STOPPED
+                except RpcFailed as exc:
+                    state, error = chia_pb2.FAILING, str(exc)
+                except Exception as exc:  # an odd payload: report it, keep polling
+                    log.exception("chia %s: polling failed", service)
+                    state, error = chia_pb2.FAILING, f"{exc.__class__.__name__}: {exc}"[:300]
+            self._set_service(service, state, error)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(wakeup.wait(), self.settings.poll_interval)
+
+    def _set_service(self, service: str, state: int, error: str) -> None:
+        previous = self._services.get(service)
+        if previous is None or previous.state != state:
+            level = logging.WARNING if state == chia_pb2.FAILING else logging.INFO
+            log.log(level, "chia %s: %s%s", service, chia_pb2.ServiceState.Name(state), f" ({error})" if error else "")
+        if state != chia_pb2.RUNNING:
+            self._versions.pop(service, None)
+            self._service_gone(service)
+        self._services[service] = chia_pb2.ChiaService(
+            id=service, state=state, version=self._versions.get(service, ""), rpc_port=self.root.rpc_port(service),
+            error=error, log_level=self.root.log_level(service) if self.root.installed else "")
+
+    def _service_gone(self, service: str) -> None:
+        if service == "farmer":
+            self._farmer = None
+            self._pools = []
+            for node_id in list(self._harvesters):
+                self._harvester_left(node_id)
+        elif service == "harvester":
+            self._identity = None
+            self._plots_stale = True       # it may come back with other plots
+        elif service == "full_node":
+            self._full_node = None
+        elif service == "wallet":
+            self._wallet = None
+
+    def _poke(self, service: str) -> None:
+        self._wakeups[service].set()
+
+    async def _poll_farmer(self, rpc: ChiaRpc) -> None:
+        now = self._clock()
+        summary = await rpc.call("get_harvesters_summary")
+        present = set()
+        for entry in summary.get("harvesters") or []:
+            harvester = payloads.harvester_counts(entry) if isinstance(entry, dict) else None
+            if harvester is not None:
+                present.add(harvester.node_id)
+                self._harvester_update(harvester)
+        for node_id in set(self._harvesters) - present:
+            self._harvester_left(node_id)
+        self._forget_old_harvesters(now)
+        connections = (await rpc.call("get_connections")).get("connections") or []
+        full_node_connected = any(isinstance(c, dict) and c.get("type") == 1 for c in connections)
+        last_sp = self._farmer.last_signage_point_time if self._farmer else 0.0
+        self._farmer = chia_pb2.Farmer(
+            running=True, harvesters_connected=sum(h.connected for h in self._harvesters.values()),
+            full_node_connected=full_node_connected, last_signage_point_time=last_sp)
+        pool_state = (await rpc.call("get_pool_state")).get("pool_state") or []
+        self._pools = [p for p in (payloads.pool(s, now) for s in pool_state if isinstance(s, dict)) if p]
+        self._record_partials(pool_state)
+
+    def _harvester_update(self, harvester: chia_pb2.Harvester) -> None:
+        known = self._harvesters.get(harvester.node_id)
+        if known is not None:
+            harvester.last_answer_time = known.last_answer_time
+        self._harvesters[harvester.node_id] = harvester
+
+    def _harvester_left(self, node_id: str) -> None:
+        harvester = self._harvesters.get(node_id)
+        if harvester is not None and harvester.connected:
+            harvester.connected = False
+            harvester.disconnected_since = self._clock()
+            self.wake()
+
+    def _forget_old_harvesters(self, now: float) -> None:
+        for node_id, harvester in list(self._harvesters.items()):
+            if not harvester.connected and now - harvester.disconnected_since > self.settings.forget_harvester_after:
+                del self._harvesters[node_id]
+
+    def _record_partials(self, pool_state: list) -> None:
+        """Partials the farmer recorded since the last poll become facts with their own time."""
+        for state in pool_state:
+            if not isinstance(state, dict):
+                continue
+            launcher = node_id_hex(payloads._dict(state.get("pool_config")).get("launcher_id")
+                                   or state.get("p2_singleton_puzzle_hash"))
+            for name, (accepted, error) in payloads.PARTIAL_LISTS.items():
+                times = Counter(float(e[0]) for e in state.get(name) or []
+                                if isinstance(e, list | tuple) and e and isinstance(e[0], int | float))
+                previous = self._partials_seen.get((launcher, name))
+                self._partials_seen[(launcher, name)] = times
+                if previous is None:
+                    continue                 # first look: these happened before we started
+                for t, count in sorted((times - previous).items()):  # entries age out only at the front
+                    for _ in range(count):
+                        self.add_fact("partial", chia_pb2.Partial(launcher_id=launcher, accepted=accepted,
+                                                                  error=error), t)
+
+    async def _poll_harvester(self, rpc: ChiaRpc) -> None:
+        now = self._clock()
+        node_id = self.root.harvester_node_id()
+        if self._identity is None or self._plots_stale or now - self._plots_fetched_at > self.settings.plot_list_interval:
+            directories = (await rpc.call("get_plot_directories")).get("directories") or []
+            if node_id:
+                self._identity = chia_pb2.HarvesterIdentity(
+                    id=node_id, node_id=node_id, plot_directories=[d for d in directories if isinstance(d, str)])
+            await self._fetch_plots(rpc, node_id or "")
+            self._plots_fetched_at = now
+            self._plots_stale = False
+        else:
+            await rpc.call("healthz")
+
+    async def _fetch_plots(self, rpc: ChiaRpc, node_id: str) -> None:
+        """The full plot list (about 600 bytes of JSON per plot): parsed straight into Plot messages."""
+        if not self.settings.report_plots:
+            answer = await rpc.call("get_plots", object_hook=lambda d: None if "plot_id" in d else d)
+            self._valid_plots = len(answer.get("plots") or [])
+            self._plots = []
+            return
+        mounts: dict[str, str] = {}
+
+        def compact(entry: dict) -> Any:
+            if "plot_id" not in entry:
+                return entry
+            plot = payloads.plot_from_rpc(entry, node_id)
+            if plot is not None:
+                plot.disk = _mountpoint(os.path.dirname(plot.filename), mounts)
+            return plot
+
+        answer = await rpc.call("get_plots", object_hook=compact)
+        plots = [p for p in answer.get("plots") or [] if isinstance(p, chia_pb2.Plot)]
+        self._valid_plots = len(plots)
+        for status, key in ((chia_pb2.INVALID, "failed_to_open_filenames"), (chia_pb2.MISSING_KEY, "not_found_filenames")):
+            for filename in answer.get(key) or []:
+                if isinstance(filename, str):
+                    plots.append(chia_pb2.Plot(id=filename, harvester_node_id=node_id, filename=filename, status=status,
+                                               disk=_mountpoint(os.path.dirname(filename), mounts)))
+        self._plots = plots
+        log.info("chia harvester: plot list read (%d valid, %d other)", self._valid_plots, len(plots) - self._valid_plots)
+
+    async def _poll_full_node(self, rpc: ChiaRpc) -> None:
+        state = (await rpc.call("get_blockchain_state")).get("blockchain_state")
+        self._full_node = payloads.full_node(payloads._dict(state), self.root.network)
+        self._set_height(self._full_node.peak_height or None)
+
+    async def _poll_wallet(self, rpc: ChiaRpc) -> None:
+        sync = await rpc.call("get_sync_status")
+        height = await self._optional(rpc, "get_height_info")
+        farmed = await self._optional(rpc, "get_farmed_amount")
+        self._wallet = payloads.wallet(sync, height, farmed)
+        if self._full_node is None:
+            self._set_height(self._wallet.height or None)
+        if farmed:
+            won = self._wallet.blocks_won
+            if self._blocks_won is not None and won > self._blocks_won:
+                block_time = payloads._float(farmed.get("last_time_farmed")) or self._clock()
+                self.add_fact("block", chia_pb2.BlockFarmed(height=self._wallet.last_height_farmed), block_time)
+            self._blocks_won = won
+
+    @staticmethod
+    async def _optional(rpc: ChiaRpc, endpoint: str) -> dict[str, Any]:
+        """A call whose failure (wallet not logged in, older chia) only leaves its fields empty."""
+        try:
+            return await rpc.call(endpoint)
+        except RpcFailed:
+            return {}
+
+    def _set_height(self, height: int | None) -> None:
+        self._height = height
+        self.stats.plot_filter = plot_filter(self.root.network, height)
+
+    # ---- daemon events ---------------------------------------------------------------------
+    def _on_daemon_connected(self, up: bool) -> None:
+        if up:  # events may have been lost while we were away: re-read summaries and plots
+            self._plots_stale = True
+            for service in POLLED:
+                self._poke(service)
+
+    def _on_daemon_event(self, command: str, data: dict[str, Any]) -> None:
+        now = self._clock()
+        if command == "new_signage_point":
+            sp = payloads._dict(data.get("signage_point"))
+            sp_hash, challenge = node_id_hex(sp.get("challenge_chain_sp")), node_id_hex(sp.get("challenge_hash"))
+            if sp_hash and challenge:
+                connected = [h.node_id for h in self._harvesters.values() if h.connected]
+                self.stats.signage_point(sp_hash, challenge, payloads._int(sp.get("signage_point_index")), now, connected)
+                if self._farmer is not None:
+                    self._farmer.last_signage_point_time = now
+        elif command == "new_farming_info":
+            self._farming_info(payloads._dict(data.get("farming_info")), now)
+        elif command == "harvester_update":
+            harvester = payloads.harvester_counts(data)
+            if harvester is not None:
+                self._harvester_update(harvester)
+        elif command == "harvester_removed":
+            self._harvester_left(node_id_hex(data.get("node_id")))
+        elif command == "proof":
+            self._proof(payloads._dict(data.get("proof")), now)
+        elif command == "farming_info":      # from this machine's harvester: did its plot count change?
+            if payloads._int(data.get("total_plots")) != self._valid_plots:
+                self._plots_stale = True
+                self._poke("harvester")
+        elif command == "submitted_partial":
+            self._poke("farmer")
+        elif command in ("add_connection", "close_connection"):
+            self._poke("farmer")
+            self._poke("harvester")
+
+    def _farming_info(self, info: dict, now: float) -> None:
+        node_id, sp_hash = node_id_hex(info.get("node_id")), node_id_hex(info.get("signage_point"))
+        if not node_id or not sp_hash:
+            return
+        proofs = payloads._int(info.get("proofs"))
+        self.stats.farming_info(node_id, sp_hash, now, payloads._int(info.get("lookup_time")) / 1e6,
+                                payloads._int(info.get("passed_filter")), proofs, payloads._int(info.get("total_plots")))
+        harvester = self._harvesters.get(node_id)
+        if harvester is not None:
+            harvester.last_answer_time = now
+        if proofs:
+            self._proof_harvesters.setdefault(sp_hash, []).append(node_id)
+            while len(self._proof_harvesters) > 64:
+                del self._proof_harvesters[next(iter(self._proof_harvesters))]
+
+    def _proof(self, proof: dict, now: float) -> None:
+        """The farmer declared a proof to its full node (good enough for a block)."""
+        sp_hash = node_id_hex(proof.get("challenge_chain_sp"))
+        finders = self._proof_harvesters.get(sp_hash) or [""]
+        pos = payloads._dict(proof.get("proof_of_space"))
+        plot = node_id_hex(pos.get("plot_public_key") or pos.get("public_key"))
+        self.add_fact("proof", chia_pb2.Proof(harvester_node_id=finders[0] if len(finders) == 1 else "",
+                                              signage_point=sp_hash, plot=plot), now)
+
+    # ---- snapshot ----------------------------------------------------------------------------
+    async def collect(self, snapshot: events_pb2.ComputerInfo) -> None:
+        now = self._clock()
+        if not self.root.installed:
+            self._reload_root()
+        daemon_state = chia_pb2.RUNNING if self.daemon.connected else (
+            chia_pb2.STOPPED if self.root.installed else chia_pb2.NOT_INSTALLED)
+        snapshot.chia_services.append(chia_pb2.ChiaService(
+            id="daemon", state=daemon_state, rpc_port=self.root.rpc_port("daemon")))
+        snapshot.chia_services.extend(self._services[s] for s in POLLED if s in self._services)
+        snapshot.harvesters.extend(self._harvesters.values())
+        if self._identity is not None:
+            snapshot.harvester_identities.append(self._identity)
+        snapshot.plots.extend(self._plots)
+        if self._farmer is not None:
+            self._farmer.harvesters_connected = sum(h.connected for h in self._harvesters.values())
+            snapshot.farmer.CopyFrom(self._farmer)
+        if self._full_node is not None:
+            snapshot.full_node.CopyFrom(self._full_node)
+        if self._wallet is not None:
+            snapshot.wallet.CopyFrom(self._wallet)
+        snapshot.pools.extend(self._pools)
+        farming, signage = self.stats.flush(now)
+        for bucket in farming:
+            self.add_fact("farming", bucket, bucket.minute)
+        for bucket in signage:
+            self.add_fact("signage", bucket, bucket.minute)

@@ -1,0 +1,101 @@
+"""The chia daemon's websocket: register as a service and hand every farmer event to a callback.
+
+Service name: chia's farmer sends its state changes (farmer_rpc_api._state_changed) to two
+destinations, "wallet_ui" (the GUI) and "metrics". "metrics" receives every farming event we use
+(new_signage_point, new_farming_info, harvester_update, harvester_removed, proof, submitted_partial,
+add_connection, close_connection) and none of the wallet's or keyring's GUI traffic; the one event it
+lacks, failed_partial, is read from the farmer's pool state instead (pool_errors and invalid partials
+carry their time). The daemon keeps several sockets per name, so a chia exporter running beside us is
+not disturbed.
+
+The connection is retried with backoff forever: chia restarts, upgrades and machines without chia are
+normal, and are logged once per change, not per attempt.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from monitor.client.chia.chia_root import ChiaRoot
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = "metrics"
+
+
+class DaemonListener:
+    def __init__(self, root_loader: Callable[[], ChiaRoot], on_event: Callable[[str, dict[str, Any]], None],
+                 on_connected: Callable[[bool], None] = lambda up: None, retry_max: float = 30.0) -> None:
+        self._root_loader = root_loader          # re-read on every attempt: ports and certs may change
+        self._on_event = on_event
+        self._on_connected = on_connected
+        self._retry_max = retry_max
+        self.connected = False
+
+    async def run(self) -> None:
+        """Listen until cancelled."""
+        delay = 1.0
+        last_problem = ""
+        while True:
+            root = self._root_loader()
+            problem = "chia not installed" if not root.installed else ""
+            if not problem:
+                try:
+                    await self._listen(root)
+                    problem, delay = "daemon closed the connection", 1.0
+                except (aiohttp.ClientError, OSError, ssl.SSLError, asyncio.TimeoutError, ValueError) as exc:
+                    problem = f"daemon not reachable on port {root.rpc_port('daemon')} ({exc.__class__.__name__})"
+                finally:
+                    self._set_connected(False)
+            if problem != last_problem:
+                log.info("chia daemon events: %s; retrying", problem)
+                last_problem = problem
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._retry_max)
+
+    def _set_connected(self, up: bool) -> None:
+        if up != self.connected:
+            self.connected = up
+            self._on_connected(up)
+
+    async def _listen(self, root: ChiaRoot) -> None:
+        context = root.ssl_context("daemon")
+        url = f"wss://{root.hostname}:{root.rpc_port('daemon')}"
+        async with aiohttp.ClientSession() as session:
+            # heartbeat: notice a daemon that died without closing the socket
+            async with session.ws_connect(url, ssl=context, heartbeat=30, max_msg_size=64 * 1024 * 1024) as ws:
+                await ws.send_str(json.dumps({
+                    "command": "register_service", "data": {"service": SERVICE_NAME}, "ack": False,
+                    "origin": SERVICE_NAME, "destination": "daemon", "request_id": uuid.uuid4().hex}))
+                async for message in ws:
+                    if message.type != aiohttp.WSMsgType.TEXT:
+                        break
+                    self._dispatch(message.data)
+
+    def _dispatch(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            log.debug("chia daemon sent something that is not JSON; ignored")
+            return
+        if not isinstance(message, dict):
+            return
+        command, data = message.get("command"), message.get("data")
+        if command == "register_service":
+            registered = isinstance(data, dict) and data.get("success") is True
+            self._set_connected(registered)
+            if registered:
+                log.info("chia daemon events: registered as %r", SERVICE_NAME)
+            return
+        if isinstance(command, str) and isinstance(data, dict):
+            try:
+                self._on_event(command, data)
+            except Exception:  # one odd payload must never stop the feed
+                log.exception("chia daemon event %s could not be handled; ignored", command)

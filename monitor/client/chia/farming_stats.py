@@ -1,0 +1,188 @@
+"""Signage points in, one FarmingBucket per harvester per minute and one SignageBucket per minute out.
+
+Words as in chia.md: a harvester's *expected* signage points are those its farmer received while the
+harvester was connected; each is *answered* (in time), *late* (answered after `late_after` s) or
+*missed* (no answer), so answered + late + missed = expected. *Slow* answers (lookup over
+`slow_lookup` s) are also answered. Farm-level *skipped* signage points are those the farmer never
+received: an index gap within a sub-slot (an index seen before never counts again) or, across
+sub-slots, the 9.375 s schedule (the farmer's own rule: a gap of 1.6 intervals or more counts
+floor(gap / 9.375)).
+
+An SP is settled `settle_after` seconds after it arrived (or once every expected harvester answered);
+a minute's buckets are handed out once every SP of that minute is settled. All times are this
+client's clock (when the event reached us), so delays never mix two machines' clocks.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from protocol import chia_pb2
+
+SP_INTERVAL = 600 / 64                      # seconds between signage points
+SKIP_GAP_FACTOR = 1.6                       # the farmer's allowance before a gap counts as skipped SPs
+
+# plot filter schedule: (initial prefix bits, heights at which one bit is dropped, in order)
+_FILTER_SCHEDULE: dict[str, tuple[int, tuple[int, ...]]] = {
+    "mainnet": (9, (5_496_000, 10_542_000, 15_592_000, 20_643_000)),
+    "testnet11": (9, (0, 6_029_568, 11_075_328, 16_121_088)),
+}
+
+
+def plot_filter(network: str, height: int | None) -> float | None:
+    """The share of plots that pass the plot filter at `height`; None when we cannot know."""
+    schedule = _FILTER_SCHEDULE.get(network)
+    if schedule is None or height is None:
+        return None
+    bits, heights = schedule
+    bits -= sum(1 for h in heights if height >= h)
+    return 1.0 / (1 << max(0, bits))
+
+
+def _percentile(sorted_values: list[float], share: float) -> float:
+    if not sorted_values:
+        return 0.0
+    rank = max(0, math.ceil(share * len(sorted_values)) - 1)  # nearest rank
+    return sorted_values[rank]
+
+
+@dataclass
+class _Answer:
+    delay: float
+    lookup: float
+    eligible: int
+    proofs: int
+    total_plots: int
+
+
+@dataclass
+class _PendingSp:
+    received: float
+    expected: set[str]
+    plot_filter: float | None
+    answers: dict[str, _Answer] = field(default_factory=dict)
+
+
+@dataclass
+class _HarvesterMinute:
+    expected: int = 0
+    answered: int = 0
+    missed: int = 0
+    slow: int = 0
+    late: int = 0
+    lookups: list[float] = field(default_factory=list)
+    eligible: int = 0
+    expected_eligible: float = 0.0
+    proofs: int = 0
+    total_plots: int = 0
+
+
+@dataclass
+class _SignageMinute:
+    seen: int = 0
+    skipped: int = 0
+
+
+class FarmingStats:
+    def __init__(self, slow_lookup: float = 5.0, late_after: float = 28.0, settle_after: float = 60.0) -> None:
+        self.slow_lookup = slow_lookup
+        self.late_after = late_after
+        self.settle_after = max(settle_after, late_after)
+        self.plot_filter: float | None = None           # set by the collector from network + peak height
+        self._pending: dict[str, _PendingSp] = {}       # sp hash -> SP waiting for answers
+        self._harvester_minutes: dict[tuple[str, float], _HarvesterMinute] = {}
+        self._signage_minutes: dict[float, _SignageMinute] = {}
+        self._plots: dict[str, int] = {}                # node_id -> plots at its last answer
+        self._seen: dict[str, set[int]] = {}            # challenge -> indexes seen (last few sub-slots)
+        self._last: tuple[str, int, float] | None = None  # challenge, index, time of the last new SP
+
+    @staticmethod
+    def _minute(t: float) -> float:
+        return math.floor(t / 60) * 60.0
+
+    def signage_point(self, sp_hash: str, challenge: str, index: int, received: float,
+                      connected: Iterable[str]) -> None:
+        """The farmer received a signage point; `connected` are the harvesters expected to answer."""
+        seen = self._seen.setdefault(challenge, set())
+        if index in seen or sp_hash in self._pending:
+            return                                      # duplicate or reorg: never counted twice
+        signage = self._signage_minutes.setdefault(self._minute(received), _SignageMinute())
+        signage.seen += 1
+        signage.skipped += self._skipped(challenge, index, received, seen)
+        seen.add(index)
+        if len(self._seen) > 4:                         # older sub-slots cannot come back
+            del self._seen[next(iter(self._seen))]
+        self._last = (challenge, index, received)
+        self._pending[sp_hash] = _PendingSp(received, set(connected), self.plot_filter)
+
+    def _skipped(self, challenge: str, index: int, received: float, seen: set[int]) -> int:
+        if self._last is None:
+            return 0
+        last_challenge, _, last_time = self._last
+        if challenge == last_challenge:
+            highest = max(seen) if seen else index
+            return sum(1 for i in range(highest + 1, index) if i not in seen)
+        gap = received - last_time
+        return math.floor(gap / SP_INTERVAL) if gap >= SKIP_GAP_FACTOR * SP_INTERVAL else 0
+
+    def farming_info(self, node_id: str, sp_hash: str, received: float, lookup: float, eligible: int,
+                     proofs: int, total_plots: int) -> None:
+        """A harvester answered a signage point (lookup in seconds)."""
+        self._plots[node_id] = total_plots
+        pending = self._pending.get(sp_hash)
+        if pending is None or node_id in pending.answers:
+            return                                      # SP before our start, or already settled
+        pending.expected.add(node_id)                   # connected after the SP arrived: still counts
+        pending.answers[node_id] = _Answer(received - pending.received, lookup, eligible, proofs, total_plots)
+
+    def flush(self, now: float) -> tuple[list[chia_pb2.FarmingBucket], list[chia_pb2.SignageBucket]]:
+        """Settle what is due; return the buckets of minutes that can no longer change."""
+        for sp_hash, pending in list(self._pending.items()):
+            if now >= pending.received + self.settle_after or pending.expected <= pending.answers.keys():
+                self._settle(pending)
+                del self._pending[sp_hash]
+        open_from = min((p.received for p in self._pending.values()), default=now)
+        done_before = min(self._minute(open_from), self._minute(now))
+        farming = [self._farming_bucket(node_id, minute, stats)
+                   for (node_id, minute), stats in sorted(self._harvester_minutes.items(), key=lambda kv: kv[0][1])
+                   if minute < done_before]
+        for bucket in farming:
+            del self._harvester_minutes[(bucket.harvester_node_id, bucket.minute)]
+        signage = [chia_pb2.SignageBucket(minute=minute, seen=s.seen, skipped=s.skipped)
+                   for minute, s in sorted(self._signage_minutes.items()) if minute < done_before]
+        for bucket in signage:
+            del self._signage_minutes[bucket.minute]
+        return farming, signage
+
+    def _settle(self, pending: _PendingSp) -> None:
+        minute = self._minute(pending.received)
+        for node_id in pending.expected:
+            stats = self._harvester_minutes.setdefault((node_id, minute), _HarvesterMinute())
+            stats.expected += 1
+            answer = pending.answers.get(node_id)
+            plots = answer.total_plots if answer else self._plots.get(node_id, 0)
+            stats.total_plots = max(stats.total_plots, plots)
+            if pending.plot_filter is not None:
+                stats.expected_eligible += plots * pending.plot_filter
+            if answer is None:
+                stats.missed += 1
+                continue
+            if answer.delay > self.late_after:
+                stats.late += 1
+            else:
+                stats.answered += 1
+                stats.slow += answer.lookup > self.slow_lookup
+            stats.lookups.append(answer.lookup)
+            stats.eligible += answer.eligible
+            stats.proofs += answer.proofs
+
+    @staticmethod
+    def _farming_bucket(node_id: str, minute: float, stats: _HarvesterMinute) -> chia_pb2.FarmingBucket:
+        lookups = sorted(stats.lookups)
+        return chia_pb2.FarmingBucket(
+            harvester_node_id=node_id, minute=minute, sp_expected=stats.expected, sp_answered=stats.answered,
+            sp_missed=stats.missed, sp_late_5s=stats.slow, sp_late_28s=stats.late,
+            lookup_p50=_percentile(lookups, 0.5), lookup_p95=_percentile(lookups, 0.95),
+            lookup_max=lookups[-1] if lookups else 0.0, eligible_plots=stats.eligible,
+            expected_eligible=round(stats.expected_eligible, 3), proofs=stats.proofs, total_plots=stats.total_plots)
