@@ -1,0 +1,136 @@
+"""The target folders: which exist, which have room, which failed, and which one gets the next plot."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from copier.mover import PARTIAL_SUFFIX
+from copier.plots import expand_folders
+from copier.status import TargetStatus
+from copier.units import human_bytes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Target:
+    folder: Path
+    state: str = "available"   # available, full (ran out mid-copy), retired (failed), excluded (marker)
+    device: int | None = None  # the filesystem it was on; a change means unmounted or replaced
+    free: int = 0              # free bytes at the last probe
+    reserved: int = 0          # bytes copies in flight will still write here
+    writers: int = 0
+    error: str = ""
+    retry_at: float = 0.0      # full or retired: probe again at this time
+    configured: bool = True    # still named by the config patterns
+    cleaned: bool = False      # stale partial files of ours removed
+
+    @property
+    def room(self) -> int:
+        return self.free - self.reserved
+
+
+class TargetPool:
+    def __init__(self, patterns: list[str], marker: str, probe_seconds: float) -> None:
+        self.patterns = patterns
+        self.marker = marker
+        self.probe_seconds = probe_seconds
+        self.targets: dict[Path, Target] = {}
+
+    def refresh(self, now: float, force_probe: bool = False) -> None:
+        """Re-read the patterns (disks come and go) and probe every target that is due."""
+        named = expand_folders(self.patterns, keep_missing=True)
+        for folder in named:
+            if folder not in self.targets:
+                self.targets[folder] = Target(folder)
+                log.info("target %s: new", folder)
+                self._probe(self.targets[folder], now)
+        for folder, target in list(self.targets.items()):
+            target.configured = folder in named
+            if not target.configured:
+                if target.writers == 0:
+                    log.info("target %s: no longer matched by copy.targets; dropped", folder)
+                    del self.targets[folder]
+                continue
+            if target.state in ("full", "retired") and now < target.retry_at and not force_probe:
+                continue
+            self._probe(target, now)
+
+    def choose(self, plot_name: str, size: int, source_folder: Path, per_target: int, avoid: set[Path]) -> Target | None:
+        """The least busy target with room for `size` more bytes, then the one with most room."""
+        fitting = [t for t in self.targets.values()
+                   if t.state == "available" and t.configured and t.writers < per_target and t.room >= size
+                   and t.folder not in avoid and t.folder != source_folder
+                   and not os.path.lexists(t.folder / plot_name)]
+        return min(fitting, key=lambda t: (t.writers, -t.room), default=None)
+
+    def holding(self, plot_name: str) -> list[Target]:
+        """Targets that already have a file with this name (a copy finished before a crash, say)."""
+        return [t for t in self.targets.values() if t.state != "excluded" and os.path.lexists(t.folder / plot_name)]
+
+    def mark_full(self, target: Target, reason: str, now: float) -> None:
+        target.state, target.error, target.retry_at = "full", reason, now + self.probe_seconds
+        log.warning("target %s: full (%s); trying other targets, probing it again in %.0f s", target.folder, reason, self.probe_seconds)
+
+    def retire(self, target: Target, reason: str, now: float) -> None:
+        if target.state != "retired" or target.error != reason:
+            log.warning("target %s: retired (%s); probing it again in %.0f s", target.folder, reason, self.probe_seconds)
+        target.state, target.error, target.retry_at = "retired", reason, now + self.probe_seconds
+
+    def statuses(self, needed: int) -> list[TargetStatus]:
+        """Targets as the status file shows them; an available target without room for `needed` bytes is full."""
+        out = []
+        for t in sorted(self.targets.values(), key=lambda t: str(t.folder)):
+            state = "full" if t.state == "available" and needed and t.room < needed else t.state
+            out.append(TargetStatus(str(t.folder), state, max(t.free, 0), t.reserved, t.writers, t.error))
+        return out
+
+    def _probe(self, target: Target, now: float) -> None:
+        folder = target.folder
+        try:
+            if not folder.is_dir():
+                if folder.exists():
+                    return self.retire(target, "not a folder", now)
+                if not folder.parent.is_dir():
+                    return self.retire(target, f"folder missing, and so is its parent {folder.parent}", now)
+                folder.mkdir()
+                log.info("target %s: created the folder", folder)
+            if (folder / self.marker).exists():
+                if target.state != "excluded":
+                    log.info("target %s: excluded (marker file %s)", folder, self.marker)
+                target.state, target.error = "excluded", f"marker file {self.marker}"
+                return
+            device = os.stat(folder).st_dev
+            if target.device is not None and device != target.device:
+                target.device = device   # accepted at the next probe if it stays
+                return self.retire(target, "now on another filesystem: disk unmounted or replaced?", now)
+            target.device = device
+            if not os.access(folder, os.W_OK):
+                return self.retire(target, "not writable", now)
+            target.free = shutil.disk_usage(folder).free
+        except OSError as exc:
+            return self.retire(target, exc.strerror or str(exc), now)
+        if target.state != "available":
+            log.info("target %s: available again (%s free)", folder, human_bytes(target.free))
+        target.state, target.error = "available", ""
+        if not target.cleaned and target.writers == 0:
+            remove_stale_partials(folder)
+            target.cleaned = True
+
+
+def remove_stale_partials(folder: Path) -> None:
+    """Partial files of ours left by a crash (never anything else: plotters' temp files stay)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.endswith(PARTIAL_SUFFIX) and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+                log.info("target %s: removed stale partial copy %s", folder, entry.name)
+            except OSError as exc:
+                log.warning("target %s: cannot remove stale partial copy %s (%s)", folder, entry.name, exc.strerror)
