@@ -5,7 +5,6 @@ Search order: --config, then TEAFARM_CONFIG, then ./config.yml, then the user co
 """
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,6 @@ from monitor.client.chia.settings import ChiaSettings
 from monitor.client.settings import ClientSettings
 from monitor.server.settings import ServerSettings
 from teafarm.typed_config import ConfigError, build
-
-log = logging.getLogger(__name__)
 
 USER_CONFIG = Path("~/.config/teafarm/config.yml").expanduser()
 DEFAULT_DATA_DIR = Path("~/.local/share/teafarm").expanduser()
@@ -71,9 +68,14 @@ def find_config_file(explicit: str | None) -> Path | None:
 def load_config(explicit: str | None = None) -> Config:
     path = find_config_file(explicit)
     if path is None:
-        log.info("no config file found (--config, TEAFARM_CONFIG, ./config.yml, %s): using built-in defaults", USER_CONFIG)
-        return Config()
+        return Config()  # the log says so once logging is set up (describe_source)
     return parse_config_file(path)
+
+
+def describe_source(config: Config) -> str:
+    if config.source is None:
+        return f"no config file found (--config, TEAFARM_CONFIG, ./config.yml, {USER_CONFIG}): using built-in defaults"
+    return f"config: {config.source}"
 
 
 def parse_config_file(path: Path) -> Config:

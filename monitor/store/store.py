@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.store.columns import message_values
+from monitor.sqlite_tx import transaction
 from monitor.store.registry import topic_of
 from monitor.store.schema import TopicTable, create_or_migrate, topic_tables
 from protocol import events_pb2
@@ -51,7 +52,7 @@ class Store:
         self.retention_days = retention_days or {"default": 30}
         self.tables = topic_tables()
         self.conn = connect(path)
-        with self._transaction():
+        with transaction(self.conn):
             added = create_or_migrate(self.conn, self.tables)
         if added:
             log.info("database %s: added columns %s", path, ", ".join(added))
@@ -82,7 +83,15 @@ class Store:
         outbox is acknowledged without writing anything (delivery is idempotent).
         """
         now = server_time if server_time is not None else time.time()
-        with self._transaction():
+        first_seq = self._next_seq
+        try:
+            return self._apply(machine, events, clock_offset, delivery, now)
+        except BaseException:
+            self._next_seq = first_seq  # the transaction rolled back: its numbers are free again
+            raise
+
+    def _apply(self, machine, events, clock_offset, delivery, now) -> ApplyResult:
+        with transaction(self.conn):
             if delivery is not None and self._already_applied(machine, *delivery):
                 return ApplyResult(0, 0, True, 0)
             grouped: dict[str, list[tuple[int, events_pb2.UpdateEvent]]] = {}
@@ -96,6 +105,7 @@ class Store:
                 self._next_seq += 1
             for name, numbered in grouped.items():
                 self._write_topic(self.tables[name], machine, numbered, clock_offset, now)
+            self.conn.execute("UPDATE machines SET last_seen = ? WHERE machine = ?", (now, machine))
             if delivery is not None:
                 self.conn.execute(
                     "INSERT INTO deliveries (machine, outbox_id, last_batch_id) VALUES (?, ?, ?) "
@@ -145,7 +155,7 @@ class Store:
     # -- machines -----------------------------------------------------------------------------
     def machine_connected(self, machine: str, version: str, clock_offset: float, address: str) -> None:
         now = time.time()
-        with self._transaction():
+        with transaction(self.conn):
             self.conn.execute(
                 "INSERT INTO machines (machine, first_seen, last_seen, connected, connected_since, teafarm_version, clock_offset, address) "
                 "VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (machine) DO UPDATE SET last_seen = excluded.last_seen, "
@@ -154,7 +164,7 @@ class Store:
                 (machine, now, now, now, version, clock_offset, address))
 
     def machine_seen(self, machine: str, clock_offset: float | None = None) -> None:
-        with self._transaction():
+        with transaction(self.conn):
             if clock_offset is None:
                 self.conn.execute("UPDATE machines SET last_seen = ? WHERE machine = ?", (time.time(), machine))
             else:
@@ -162,7 +172,7 @@ class Store:
                                   (time.time(), clock_offset, machine))
 
     def machine_disconnected(self, machine: str) -> None:
-        with self._transaction():
+        with transaction(self.conn):
             self.conn.execute("UPDATE machines SET connected = 0 WHERE machine = ?", (machine,))
 
     # -- retention ----------------------------------------------------------------------------
@@ -176,7 +186,7 @@ class Store:
             cutoff = now - days * 86400
             name = table.topic.event_table
             while True:  # in chunks, so ingest is never locked out for long
-                with self._transaction():
+                with transaction(self.conn):
                     cursor = self.conn.execute(
                         f'DELETE FROM "{name}" WHERE seq IN (SELECT seq FROM "{name}" WHERE server_time < ? LIMIT ?)',
                         (cutoff, PRUNE_CHUNK))
@@ -194,26 +204,3 @@ class Store:
             row = self.conn.execute(f'SELECT MAX(seq) FROM "{table.topic.event_table}"').fetchone()
             highest = max(highest, row[0] or 0)
         return highest
-
-    def _transaction(self):
-        return _Transaction(self)
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back (and the sequence counter restored) on error."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def __enter__(self):
-        self.saved_seq = getattr(self.store, "_next_seq", 0)
-        self.store.conn.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.store.conn.execute("COMMIT")
-        else:
-            self.store.conn.execute("ROLLBACK")
-            self.store._next_seq = self.saved_seq
-        return False

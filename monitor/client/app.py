@@ -1,0 +1,160 @@
+"""`teafarm client`: collectors -> snapshot -> diff (throttled) -> outbox -> uplink.
+
+The diff is made against the base: the state the queued events lead to, which is the state the
+server confirmed once the outbox is drained. A collector that fails keeps its topics' last state.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+
+from monitor.certs import check_machine_name, ensure_client_cert
+from monitor.client.collector import Collector
+from monitor.client.diff import State, apply_event, diff_topic, entities_of
+from monitor.client.hardware import HardwareCollector
+from monitor.client.outbox import Outbox
+from monitor.client.stream import Uplink
+from monitor.client.throttle import Throttle
+from monitor.server.tls import client_credentials
+from monitor.store.registry import STATE_TOPICS, topic_of
+from protocol import events_pb2
+from teafarm.config import Config
+
+log = logging.getLogger(__name__)
+
+MIN_SNAPSHOT_GAP = 0.5      # seconds: a burst of wake() calls makes one snapshot
+COLLECT_TIMEOUT = 20.0
+
+
+def machine_name(config: Config) -> str:
+    return check_machine_name(config.client.machine_name or socket.gethostname().split(".")[0])
+
+
+def build_collectors(config: Config) -> list[Collector]:
+    collectors: list[Collector] = [HardwareCollector(config.client.extra_mounts)]
+    try:  # TODO(lead): plain imports once the chia and copier parts have landed
+        if config.chia.enabled:
+            from monitor.client.chia.setup import chia_collectors
+            collectors += chia_collectors(config.chia, config.data_dir / "client-state")
+    except ModuleNotFoundError:
+        pass
+    try:
+        from monitor.client.collectors.copier_status import CopierStatusCollector
+        collectors.append(CopierStatusCollector(config.data_path(config.client.copier_status, "copier-status.json")))
+    except ModuleNotFoundError:
+        pass
+    return collectors
+
+
+class ClientApp:
+    def __init__(self, config: Config, collectors: list[Collector] | None = None) -> None:
+        self.config = config
+        self.machine = machine_name(config)
+        self.collectors = collectors if collectors is not None else build_collectors(config)
+        self.throttle = Throttle(config.client.throttle)
+        self.outbox: Outbox | None = None
+        self.base: State = {}
+        self.uplink: Uplink | None = None
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._failing: set[str] = set()
+
+    async def start(self) -> None:
+        config, settings = self.config, self.config.client
+        pair = ensure_client_cert(config.data_dir, config.data_path(settings.certificate, f"certs/{self.machine}.crt"),
+                                  config.data_path(settings.key, f"certs/{self.machine}.key"), self.machine)
+        credentials = client_credentials(pair, config.data_path(settings.ca, "certs/ca.crt"))
+        self.outbox = Outbox(config.data_path(settings.outbox, "client-outbox.db"))
+        self.base = self.outbox.load_base()
+        self.uplink = Uplink(settings.server, credentials, self.outbox, self.machine, settings.heartbeat, self._resync)
+        for collector in self.collectors:
+            collector.wake = self._wake.set
+            await collector.start()
+        self._tasks = [asyncio.create_task(self._snapshot_loop(), name="snapshots"),
+                       asyncio.create_task(self.uplink.run(), name="uplink")]
+        log.info("teafarm client for machine %s -> %s (%d collectors, outbox %s)", self.machine, settings.server,
+                 len(self.collectors), self.outbox.pending_count())
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for collector in self.collectors:
+            try:
+                await collector.stop()
+            except Exception:
+                log.exception("collector %s did not stop cleanly", collector.name)
+        if self.outbox is not None:
+            self.outbox.close()
+
+    async def _snapshot_loop(self) -> None:
+        while True:
+            started = time.monotonic()
+            try:
+                await self.snapshot_once()
+            except Exception:
+                log.exception("snapshot failed")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.config.client.interval)
+            except asyncio.TimeoutError:
+                pass
+            await asyncio.sleep(max(0.0, MIN_SNAPSHOT_GAP - (time.monotonic() - started)))
+
+    async def snapshot_once(self) -> int:
+        """Collect, diff and queue; returns how many events were queued."""
+        snapshot = events_pb2.ComputerInfo()
+        failed_fields = set()
+        for collector in self.collectors:
+            if not await self._collect(collector, snapshot):
+                failed_fields.update(collector.topics)
+        now = time.time()
+        events = []
+        for topic in STATE_TOPICS:
+            if topic.snapshot_field in failed_fields:
+                continue
+            changes = diff_topic(topic, self.base.get(topic.name, {}), entities_of(snapshot, topic), now)
+            if any(e.event_type == events_pb2.UPDATE for e in changes):
+                if self.throttle.due(topic.name, now):
+                    self.throttle.sent(topic.name, now)
+                else:
+                    changes = [e for e in changes if e.event_type != events_pb2.UPDATE]
+            events += changes
+        for collector in self.collectors:
+            events += collector.take_facts()
+        if events:
+            self.outbox.enqueue(events)
+            for event in events:
+                topic = topic_of(event)
+                if not topic.is_fact:
+                    apply_event(self.base, topic, event)
+            self.uplink.wake()
+        return len(events)
+
+    async def _collect(self, collector: Collector, snapshot: events_pb2.ComputerInfo) -> bool:
+        part = events_pb2.ComputerInfo()
+        try:
+            await asyncio.wait_for(collector.collect(part), COLLECT_TIMEOUT)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if collector.name not in self._failing:
+                log.warning("collector %s failed (%s: %s); its last state is kept", collector.name, type(exc).__name__, exc,
+                            exc_info=log.isEnabledFor(logging.DEBUG))
+                self._failing.add(collector.name)
+            return False
+        if collector.name in self._failing:
+            log.info("collector %s works again", collector.name)
+            self._failing.discard(collector.name)
+        snapshot.MergeFrom(part)
+        return True
+
+    def _resync(self, server_state: State) -> None:
+        if server_state == self.base:
+            return
+        log.info("the server's state for %s differs from the local base: resyncing", self.machine)
+        self.base = server_state
+        self.outbox.replace_base(server_state)
+        self._wake.set()

@@ -1,0 +1,57 @@
+"""`teafarm chia ...`: a thin command group. `parse-log` replays chia logs through the parsers
+the client uses, to check what teafarm sees in a log (and how fast)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from monitor.client.chia.logs.parser import ChiaLogParser
+from monitor.client.chia.logs.replay import read_blocks, rotation_order
+from monitor.client.chia.logs.summary import LogSummary
+from teafarm.typed_config import ConfigError
+
+
+def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    chia = sub.add_parser("chia", help="chia tools")
+    chia_sub = chia.add_subparsers(dest="chia_command", metavar="SUBCOMMAND")
+    chia.set_defaults(func=lambda args: chia.print_help() or 2)
+    parse_log = chia_sub.add_parser(
+        "parse-log", parents=[common], help="replay chia debug.log files through teafarm's log parsers",
+        description="Replay chia logs (plain or rotated, in any order: debug.log.7 .. debug.log are read "
+                    "oldest first) and print what teafarm recognises.")
+    parse_log.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    parse_log.add_argument("--json", action="store_true", help="one JSON object per recognised line")
+    parse_log.add_argument("--summary", action="store_true",
+                           help="counts per kind, proofs, blocks, signage points, lookup times (the default)")
+    parse_log.set_defaults(func=run_parse_log)
+
+
+def run_parse_log(args: argparse.Namespace) -> int:
+    for path in args.files:
+        if not path.is_file():
+            raise ConfigError(f"chia parse-log: {path}: no such file")
+    try:
+        _replay(args)
+    except BrokenPipeError:  # `| head`: the reader has seen enough
+        sys.stdout = open(os.devnull, "w")
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> None:
+    parser = ChiaLogParser()
+    summary = LogSummary()
+    out = sys.stdout
+    for path in rotation_order(list(args.files)):
+        for block in read_blocks(path):
+            summary.lines += block.count(b"\n") + (not block.endswith(b"\n"))
+            for event in parser.parse(block):
+                summary.add(event)
+                if args.json:
+                    out.write(json.dumps({"time": datetime.fromtimestamp(event.time).isoformat(timespec="milliseconds"),
+                                          "service": event.service, "kind": event.kind, **event.fields()}) + "\n")
+    if args.summary or not args.json:
+        out.write(summary.render(parser.near_misses) + "\n")

@@ -1,0 +1,73 @@
+"""What `teafarm chia parse-log --summary` prints: counts per kind, proofs, blocks, signage points
+seen and skipped, lookup times and eligible plots over a replayed log."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime
+
+from monitor.client.chia.logs import events as ev
+from monitor.client.chia.logs.signage import SignagePointCounter
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted list (0.0 for an empty one)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+class LogSummary:
+    def __init__(self) -> None:
+        self.lines = 0
+        self.counts: Counter[str] = Counter()
+        self.proofs = 0
+        self.v2_qualities = 0
+        self.blocks = 0
+        self.signage = SignagePointCounter()
+        self.lookups: list[float] = []
+        self.eligible = 0
+        self.first_time: float | None = None
+        self.last_time: float | None = None
+
+    def add(self, event: ev.LogEvent) -> None:
+        self.counts[event.kind] += 1
+        if self.first_time is None or event.time < self.first_time:
+            self.first_time = event.time
+        if self.last_time is None or event.time > self.last_time:
+            self.last_time = event.time
+        if isinstance(event, ev.HarvesterAnswer):
+            self.proofs += event.proofs
+            self.v2_qualities += event.v2_qualities
+            self.lookups.append(event.lookup_seconds)
+            self.eligible += event.eligible
+        elif isinstance(event, ev.SignagePointFinished):
+            self.signage.signage_point(event.index, event.time)
+        elif isinstance(event, ev.SubSlotFinished):
+            self.signage.sub_slot_finished(event.time)
+        elif isinstance(event, ev.BlockFarmed):
+            self.blocks += 1
+
+    def render(self, near_misses: Counter[str]) -> str:
+        recognised = sum(self.counts.values())
+        out = [f"lines: {self.lines}  recognised: {recognised}  unrecognised: {self.lines - recognised}"]
+        if self.first_time is not None and self.last_time is not None:
+            out.append(f"from {_iso(self.first_time)} to {_iso(self.last_time)}")
+        out.append("per kind:")
+        for kind in ev.KINDS:
+            if self.counts[kind] or near_misses[kind]:
+                miss = f"  (did not parse: {near_misses[kind]})" if near_misses[kind] else ""
+                out.append(f"  {kind:<22} {self.counts[kind]}{miss}")
+        out.append(f"proofs: {self.proofs}  v2 qualities: {self.v2_qualities}  blocks: {self.blocks}")
+        out.append(f"signage points: seen {self.signage.seen}  skipped {self.signage.skipped}")
+        lookups = sorted(self.lookups)
+        if lookups:
+            out.append(f"lookup seconds: p50 {percentile(lookups, 0.5):.5f}  p95 {percentile(lookups, 0.95):.5f}"
+                       f"  max {lookups[-1]:.5f}  ({len(lookups)} answers)")
+            out.append(f"eligible plots: {self.eligible} total, {self.eligible / len(lookups):.3f} per answer")
+        return "\n".join(out)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch).isoformat(timespec="milliseconds")

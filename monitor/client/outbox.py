@@ -1,0 +1,93 @@
+"""The client's durable outbox (a local sqlite file).
+
+Events wait here, in order and with their original times, until the server acknowledges them.
+The base (the state the queued events lead to) is stored beside them and changed in the same
+transaction, so a crash or kill -9 at any point neither loses an event nor sends one twice.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from monitor.client.diff import State, entity_key
+from monitor.sqlite_tx import transaction
+from monitor.store.registry import BY_NAME, STATE_TOPICS, topic_of
+from protocol import events_pb2, service_pb2
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, events BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS base (topic TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (topic, id));
+"""
+
+
+class Outbox:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")  # the outbox is the only copy until acknowledged
+        self.conn.executescript(SCHEMA)
+        self.outbox_id = self._outbox_id()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _outbox_id(self) -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'outbox_id'").fetchone()
+        if row:
+            return row[0]
+        new_id = uuid.uuid4().hex
+        self.conn.execute("INSERT INTO meta (key, value) VALUES ('outbox_id', ?)", (new_id,))
+        return new_id
+
+    def enqueue(self, events: list[events_pb2.UpdateEvent]) -> int:
+        """Queue one batch and move the stored base along with it; returns the batch id."""
+        payload = service_pb2.EventBatch(events=events).SerializeToString()
+        with transaction(self.conn):
+            cursor = self.conn.execute("INSERT INTO batches (created, events) VALUES (?, ?)", (time.time(), payload))
+            self._apply_to_base(events)
+        return cursor.lastrowid
+
+    def _apply_to_base(self, events: Iterable[events_pb2.UpdateEvent]) -> None:
+        upserts, deletes = [], []
+        for event in events:
+            topic = topic_of(event)
+            if topic is None or topic.is_fact:
+                continue
+            key = entity_key(topic, event)
+            if event.event_type == events_pb2.DELETE:
+                deletes.append((topic.name, key))
+            else:
+                upserts.append((topic.name, key, getattr(event, topic.name).SerializeToString()))
+        self.conn.executemany("INSERT OR REPLACE INTO base (topic, id, data) VALUES (?, ?, ?)", upserts)
+        self.conn.executemany("DELETE FROM base WHERE topic = ? AND id = ?", deletes)
+
+    def pending(self, after_id: int = 0, limit: int = 16) -> list[tuple[int, list[events_pb2.UpdateEvent]]]:
+        rows = self.conn.execute("SELECT id, events FROM batches WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)).fetchall()
+        return [(batch_id, list(service_pb2.EventBatch.FromString(data).events)) for batch_id, data in rows]
+
+    def pending_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0]
+
+    def confirm(self, up_to_batch_id: int) -> None:
+        """The server has applied every batch up to this one."""
+        self.conn.execute("DELETE FROM batches WHERE id <= ?", (up_to_batch_id,))
+
+    def load_base(self) -> State:
+        state: State = {t.name: {} for t in STATE_TOPICS}
+        for topic_name, key, data in self.conn.execute("SELECT topic, id, data FROM base"):
+            topic = BY_NAME.get(topic_name)
+            if topic is not None and not topic.is_fact:
+                state[topic_name][key] = topic.message.FromString(data)
+        return state
+
+    def replace_base(self, state: State) -> None:
+        """Resync: the server's state becomes the base the next diff is made against."""
+        rows = [(topic, key, message.SerializeToString()) for topic, entities in state.items() for key, message in entities.items()]
+        with transaction(self.conn):
+            self.conn.execute("DELETE FROM base")
+            self.conn.executemany("INSERT INTO base (topic, id, data) VALUES (?, ?, ?)", rows)

@@ -1,0 +1,169 @@
+"""The client's link to the server: sends the outbox in order, one stream, acks confirm batches.
+
+On every (re)connect the server says which batch of this outbox it applied last, so nothing is
+sent twice; with an empty outbox the client then compares its base with the server's state for
+this machine and, if they differ (a restored database, a lost outbox), takes the server's state
+as its base so the next diff repairs it. Large batches are split into chunks that the server
+applies together when the last arrives.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+import grpc
+
+from monitor.client.diff import State, state_of
+from monitor.client.outbox import Outbox
+from protocol import events_pb2, service_pb2, service_pb2_grpc
+from teafarm import __version__
+
+log = logging.getLogger(__name__)
+
+PROTOCOL_VERSION = 1
+CHUNK_BYTES = 1 * 1024 * 1024     # far below gRPC's 4 MiB default message limit
+WINDOW = 8                        # batches sent before waiting for acknowledgements
+MAX_MESSAGE = 64 * 1024 * 1024    # for GetMachineState chunks
+BACKOFF = (1, 2, 4, 8, 15, 30)
+
+
+class Refused(Exception):
+    """The server refused the session or a batch (its one-line reason)."""
+
+
+def split_chunks(batch_id: int, events: list[events_pb2.UpdateEvent]) -> list[service_pb2.EventBatch]:
+    chunks: list[list[events_pb2.UpdateEvent]] = [[]]
+    size = 0
+    for event in events:
+        event_size = event.ByteSize() + 8
+        if chunks[-1] and size + event_size > CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(event)
+        size += event_size
+    return [service_pb2.EventBatch(batch_id=batch_id, chunk=i, chunks=len(chunks), events=part)
+            for i, part in enumerate(chunks)]
+
+
+class Uplink:
+    def __init__(self, target: str, credentials: grpc.ChannelCredentials, outbox: Outbox, machine: str,
+                 heartbeat: float, on_resync: Callable[[State], None]) -> None:
+        self.target = target
+        self.credentials = credentials
+        self.outbox = outbox
+        self.machine = machine
+        self.heartbeat = heartbeat
+        self.on_resync = on_resync
+        self.connected = asyncio.Event()
+        self._new_data = asyncio.Event()
+
+    def wake(self) -> None:
+        """New batches are in the outbox."""
+        self._new_data.set()
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                await self._session()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except (grpc.aio.AioRpcError, Refused, ConnectionError) as exc:
+                self._log_failure(exc, failures)
+                failures += 1
+            finally:
+                self.connected.clear()
+            await asyncio.sleep(BACKOFF[min(failures, len(BACKOFF) - 1)])
+
+    def _log_failure(self, exc: Exception, failures: int) -> None:
+        if isinstance(exc, grpc.aio.AioRpcError):
+            reason = f"{exc.code().name}: {exc.details()}"
+        else:
+            reason = str(exc)
+        level = logging.WARNING if failures == 0 or failures % 20 == 0 else logging.DEBUG
+        log.log(level, "server %s unreachable (%s); %d batches wait in the outbox", self.target, reason,
+                self.outbox.pending_count())
+
+    async def _session(self) -> None:
+        options = [("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE),
+                   ("grpc.keepalive_time_ms", 30_000), ("grpc.keepalive_timeout_ms", 10_000)]
+        async with grpc.aio.secure_channel(self.target, self.credentials, options=options) as channel:
+            stub = service_pb2_grpc.MonitorStub(channel)
+            call = stub.Stream()
+            await call.write(service_pb2.ClientMessage(hello=service_pb2.Hello(
+                teafarm_version=__version__, outbox_id=self.outbox.outbox_id, client_time=time.time(),
+                protocol_version=PROTOCOL_VERSION, machine=self.machine)))
+            welcome = await self._read(call)
+            if welcome.WhichOneof("kind") != "welcome":
+                raise Refused(f"server refused the connection: {welcome.refusal.reason}")
+            self.outbox.confirm(welcome.welcome.last_batch_id)
+            log.info("connected to %s as %s (%d batches to send)", self.target, welcome.welcome.machine,
+                     self.outbox.pending_count())
+            self.connected.set()
+            await self._resync_if_needed(stub)
+            await self._pump(call)
+
+    async def _resync_if_needed(self, stub: service_pb2_grpc.MonitorStub) -> None:
+        if self.outbox.pending_count():
+            return  # the server's state is behind our base until those batches land
+        snapshot = events_pb2.ComputerInfo()
+        async for chunk in stub.GetMachineState(service_pb2.MachineStateRequest()):
+            snapshot.MergeFrom(chunk)
+        if self.outbox.pending_count():
+            return
+        self.on_resync(state_of(snapshot))
+
+    async def _pump(self, call) -> None:
+        in_flight: list[int] = []
+        acks = asyncio.create_task(self._read_acks(call, in_flight))
+        try:
+            last_sent = 0
+            while not acks.done():
+                self._new_data.clear()
+                while len(in_flight) < WINDOW:
+                    batches = self.outbox.pending(after_id=last_sent, limit=WINDOW - len(in_flight))
+                    if not batches:
+                        break
+                    for batch_id, events in batches:
+                        for chunk in split_chunks(batch_id, events):
+                            await call.write(service_pb2.ClientMessage(batch=chunk))
+                        in_flight.append(batch_id)
+                        last_sent = batch_id
+                woke = await self._wait_for_work(acks, self.heartbeat)
+                if not woke and not acks.done() and not in_flight:
+                    await call.write(service_pb2.ClientMessage(heartbeat=service_pb2.Heartbeat(client_time=time.time())))
+            acks.result()  # re-raise what ended the session
+        finally:
+            acks.cancel()
+
+    async def _wait_for_work(self, acks: asyncio.Task, timeout: float) -> bool:
+        """Wait for new batches, an ack, or the end of the session; False when the wait timed out."""
+        new_data = asyncio.create_task(self._new_data.wait())
+        try:
+            done, _ = await asyncio.wait({new_data, acks}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            return bool(done)
+        finally:
+            new_data.cancel()
+
+    async def _read_acks(self, call, in_flight: list[int]) -> None:
+        while True:
+            message = await self._read(call)
+            kind = message.WhichOneof("kind")
+            if kind == "ack":
+                batch_id = message.ack.batch_id
+                self.outbox.confirm(batch_id)
+                while in_flight and in_flight[0] <= batch_id:
+                    in_flight.pop(0)
+                self._new_data.set()
+            elif kind == "refusal":
+                raise Refused(f"server refused batch {message.refusal.batch_id}: {message.refusal.reason}")
+
+    @staticmethod
+    async def _read(call) -> service_pb2.ServerMessage:
+        message = await call.read()
+        if message is grpc.aio.EOF:
+            raise ConnectionError("the server closed the stream")
+        return message

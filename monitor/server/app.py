@@ -1,0 +1,72 @@
+"""The monitoring backend as one object: store, gRPC over mutual TLS, retention job.
+
+`teafarm server` runs it alone; `teafarm bot` embeds it next to the chat transports.
+"""
+from __future__ import annotations
+
+import logging
+
+import grpc
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.certs import ensure_server_certs
+from monitor.server.ingest import Ingest
+from monitor.server.service import MonitorService
+from monitor.server.tls import server_credentials
+from monitor.store.store import Store
+from protocol import service_pb2_grpc
+from teafarm.config import Config
+from teafarm.typed_config import ConfigError
+
+log = logging.getLogger(__name__)
+
+RETENTION_EVERY_HOURS = 6
+
+
+class ServerApp:
+    def __init__(self, config: Config, scheduler: AsyncIOScheduler | None = None) -> None:
+        self.config = config
+        self.database_path = config.data_path(config.server.database, "teafarm.db")
+        self._scheduler = scheduler
+        self._own_scheduler = scheduler is None
+        self.store: Store | None = None
+        self.port = 0
+        self._server: grpc.aio.Server | None = None
+        self._ingest: Ingest | None = None
+
+    async def start(self) -> None:
+        config, settings = self.config, self.config.server
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        pair = ensure_server_certs(config.data_dir, config.data_path(settings.certificate, "certs/server.crt"),
+                                   config.data_path(settings.key, "certs/server.key"), settings.names)
+        ca = config.data_path(settings.ca, "certs/ca.crt")
+        self.store = Store(self.database_path, settings.retention_days)
+        self._ingest = Ingest(self.store)
+        limit = settings.max_message_mb * 1024 * 1024
+        self._server = grpc.aio.server(options=[
+            ("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit),
+            ("grpc.keepalive_time_ms", 60_000), ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+            ("grpc.keepalive_permit_without_calls", 1)])
+        service_pb2_grpc.add_MonitorServicer_to_server(MonitorService(self._ingest, self.database_path), self._server)
+        self.port = self._server.add_secure_port(settings.listen, server_credentials(pair, ca))
+        if self.port == 0:
+            raise ConfigError(f"server.listen: cannot listen on {settings.listen} (in use or not a local address)")
+        await self._server.start()
+        if self._scheduler is None:
+            self._scheduler = AsyncIOScheduler()
+        self._scheduler.add_job(self._ingest.prune, "interval", hours=RETENTION_EVERY_HOURS, id="retention",
+                                replace_existing=True)
+        if self._own_scheduler:
+            self._scheduler.start()
+        host = settings.listen.rsplit(":", 1)[0]
+        log.info("teafarm server listening on %s:%d (database %s, certificates in %s)",
+                 host, self.port, self.database_path, pair.certificate.parent)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop(grace=2)
+        if self._own_scheduler and self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._ingest is not None:
+            self._ingest.close()
+        log.info("teafarm server stopped")
