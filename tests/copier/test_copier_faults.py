@@ -1,0 +1,167 @@
+"""Faults while copying: each leaves every plot intact (at the source, or complete at one target, never
+truncated under its final name) and the copier running."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.copier.conftest import digest, make_plot, run_copy, status_of, wait_for, write_config
+
+MB = 1_000_000
+PARTIAL = ".teafarm-partial"
+
+
+def partial_started(folder: Path, name: str):
+    partial = folder / (name + PARTIAL)
+    return partial.exists() and partial.stat().st_size > 0
+
+
+def copies_of(name: str, folders: list[Path]) -> list[Path]:
+    return [folder / name for folder in folders if (folder / name).exists()]
+
+
+def only_intact_copy(name: str, expected: str, source: Path, folders: list[Path]) -> Path:
+    """The plot is complete at exactly one target and gone from the source."""
+    found = copies_of(name, folders)
+    assert len(found) == 1, f"{name} found at {found}"
+    assert digest(found[0]) == expected
+    assert not (source / name).exists()
+    return found[0]
+
+
+def failed_jobs(tmp_path: Path) -> list[dict]:
+    return [j for j in status_of(tmp_path)["jobs"] if j["state"] == "failed"]
+
+
+def test_disk_full_mid_copy_goes_elsewhere(tmp_path, tmpfs, start_copier):
+    source = tmp_path / "plotter"
+    roomy, other = tmpfs("hdd-a", 12), tmpfs("hdd-b", 10)   # the copier picks the one with more room first
+    name = "plot-k32-full.plot"
+    expected = make_plot(source, name, 8 * MB)
+    copier = start_copier(write_config(tmp_path, [source], [roomy, other], bandwidth_limit_mb=4.0))
+
+    wait_for(lambda: partial_started(roomy, name), "the copy into hdd-a to start")
+    (roomy / "filler").write_bytes(b"\0" * 6 * MB)   # someone else fills the disk meanwhile
+
+    wait_for(lambda: (other / name).exists() and not (source / name).exists(), "the plot to arrive at hdd-b")
+    only_intact_copy(name, expected, source, [roomy, other])
+    assert not (roomy / (name + PARTIAL)).exists()
+    assert any("disk full" in j["error"] for j in failed_jobs(tmp_path))
+    wait_for(lambda: {t["folder"]: t["state"] for t in status_of(tmp_path)["targets"]}.get(str(roomy)) == "full",
+             "hdd-a reported full")
+    assert copier.running()
+
+
+def test_target_unmounted_mid_copy(tmp_path, tmpfs, start_copier):
+    source = tmp_path / "plotter"
+    vanishing, other = tmpfs("hdd-a", 20), tmpfs("hdd-b", 12)
+    name = "plot-k32-umount.plot"
+    expected = make_plot(source, name, 6 * MB)
+    copier = start_copier(write_config(tmp_path, [source], [vanishing, other], bandwidth_limit_mb=3.0))
+
+    wait_for(lambda: partial_started(vanishing, name), "the copy into hdd-a to start")
+    subprocess.run(["umount", "-l", str(vanishing)], check=True)
+
+    wait_for(lambda: (other / name).exists() and not (source / name).exists(), "the plot to arrive at hdd-b")
+    only_intact_copy(name, expected, source, [vanishing, other])
+    assert any("unmounted" in j["error"] for j in failed_jobs(tmp_path))
+    assert "retired" in copier.log
+    assert copier.running()
+
+
+def test_kill_9_mid_copy_then_restart(tmp_path, tmpfs, start_copier):
+    source, target = tmp_path / "plotter", tmpfs("hdd", 20)
+    name = "plot-k32-kill.plot"
+    expected = make_plot(source, name, 6 * MB)
+    (target / "plot-k32-next.plot.tmp").write_bytes(b"a plotter writes here too")
+    (target / "notes.partial").write_bytes(b"not ours")
+    copier = start_copier(write_config(tmp_path, [source], [target], bandwidth_limit_mb=3.0))
+    wait_for(lambda: partial_started(target, name), "the copy to start")
+
+    copier.kill9()
+    assert digest(source / name) == expected
+    assert (target / (name + PARTIAL)).exists() and not (target / name).exists()
+
+    done = run_copy(write_config(tmp_path, [source], [target]))
+    assert done.returncode == 0, done.stderr
+    only_intact_copy(name, expected, source, [target])
+    assert sorted(p.name for p in target.iterdir()) == ["notes.partial", name, "plot-k32-next.plot.tmp"]
+    assert (target / "plot-k32-next.plot.tmp").read_bytes() == b"a plotter writes here too"
+    assert "removed stale partial copy" in done.stderr
+    assert any("interrupted" in j["error"] for j in failed_jobs(tmp_path)), "the killed copy shows as failed"
+
+
+WRITER = """
+import sys, time
+with open(sys.argv[1], "wb") as out:
+    for _ in range(int(sys.argv[2])):
+        out.write(b"x" * 100_000); out.flush(); time.sleep(0.1)
+    sys.stdin.readline()                 # hold the file open until the test says so
+    out.write(b"end")
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="needs /proc (Linux) to see open files")
+def test_plot_still_being_written_is_left_alone(tmp_path, tmpfs, start_copier):
+    source, target = tmp_path / "plotter", tmpfs("hdd", 20)
+    source.mkdir()
+    plot = source / "plot-k32-growing.plot"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(plot), "20"], stdin=subprocess.PIPE)
+    try:
+        copier = start_copier(write_config(tmp_path, [source], [target], stable_seconds=0.0))
+        # while it grows and while it only sits open for writing, nothing may touch it
+        wait_for(lambda: "still being written" in copier.log and plot.stat().st_size >= 2_000_000,
+                 "the writer to finish its bytes (the copier watching)")
+        time.sleep(1.5)   # several scans while the file only sits open for writing, unmodified
+        assert list(target.iterdir()) == [], "a plot open for writing was taken"
+        writer.stdin.write(b"done\n")
+        writer.stdin.close()
+        assert writer.wait(timeout=10) == 0
+        wait_for(lambda: (target / plot.name).exists(), "the finished plot to move")
+        assert (target / plot.name).read_bytes() == b"x" * 2_000_000 + b"end"
+        assert not plot.exists() and copier.running()
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+
+
+def test_target_added_while_running_and_marker_excludes(tmp_path, start_copier):
+    source, disks = tmp_path / "plotter", tmp_path / "disks"
+    (disks / "hdd0").mkdir(parents=True)
+    (disks / "hdd0" / ".teafarm-no-copy").write_text("")
+    name = "plot-k32-new.plot"
+    expected = make_plot(source, name, 1 * MB)
+    copier = start_copier(write_config(tmp_path, [source], [str(disks / "hdd*")]))
+    wait_for(lambda: [j for j in status_of(tmp_path)["jobs"] if j["state"] == "queued"], "the plot queued")
+    wait_for(lambda: "no target has room" in copier.log, "the 'no target' warning")
+    assert {t["folder"]: t["state"] for t in status_of(tmp_path)["targets"]} == {str(disks / "hdd0"): "excluded"}
+
+    (disks / "hdd1").mkdir()   # a disk is added
+
+    wait_for(lambda: (disks / "hdd1" / name).exists(), "the plot to reach the new disk")
+    assert digest(disks / "hdd1" / name) == expected and not (source / name).exists()
+    assert list((disks / "hdd0").iterdir()) == [disks / "hdd0" / ".teafarm-no-copy"]
+    assert copier.running()
+
+
+def test_target_folder_vanishes_mid_copy(tmp_path, tmpfs, start_copier):
+    source, disk = tmp_path / "plotter", tmpfs("hdd", 20)
+    target = disk / "plots"
+    name = "plot-k32-gone.plot"
+    expected = make_plot(source, name, 6 * MB)
+    copier = start_copier(write_config(tmp_path, [source], [target], bandwidth_limit_mb=3.0,
+                                       retired_probe_seconds=0.5))
+    wait_for(lambda: partial_started(target, name), "the copy to start")
+
+    shutil.rmtree(target)
+
+    wait_for(lambda: (target / name).exists() and not (source / name).exists(), "the plot to arrive again", timeout=30)
+    only_intact_copy(name, expected, source, [target])
+    assert copier.log.count("created the folder") >= 2
+    assert failed_jobs(tmp_path)
+    assert copier.running()
