@@ -88,6 +88,12 @@ class Transport(ABC):
         """Disconnect; safe to call when start failed or never ran."""
 
 
+def command_line(command: str, argument: str = "") -> str:
+    """The one spelling every transport hands on: "/missed 24h" (command lowercase, no prefix)."""
+    argument = argument.strip()
+    return "/" + command.lstrip("/").lower() + (" " + argument if argument else "")
+
+
 INTERNAL_ERROR = Reply("internal error, see the bot log", severity="warning")
 
 

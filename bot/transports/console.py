@@ -15,7 +15,7 @@ from typing import TextIO
 
 from bot import render
 from bot.reply import Reply
-from bot.transports.base import CommandHandler, Incoming, Transport, TransportError, answer
+from bot.transports.base import CommandHandler, Incoming, Transport, TransportError, answer, command_line
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,11 @@ class ConsoleTransport(Transport):
 
     async def _serve(self, handler: CommandHandler, lines: asyncio.Queue[str | None]) -> None:
         while (line := await lines.get()) is not None:
-            text = line.strip()
-            if not text:
+            command, _, argument = line.strip().partition(" ")
+            if not command:
                 continue
-            incoming = Incoming(self.name, "console", self._user, self._user,
-                                text if text.startswith("/") else "/" + text, is_dm=True)
+            incoming = Incoming(self.name, "console", self._user, self._user, command_line(command, argument),
+                                is_dm=True)
             task = asyncio.create_task(self._answer(handler, incoming))
             self._tasks.add(task)          # commands run concurrently: a slow one does not block the next
             task.add_done_callback(self._tasks.discard)

@@ -16,7 +16,8 @@ from telegram.ext import AIORateLimiter, Application, CommandHandler as PTBComma
 
 from bot import render
 from bot.reply import Reply
-from bot.transports.base import CommandHandler, CommandSpec, Incoming, Transport, TransportError, answer
+from bot.transports.base import CommandHandler, CommandSpec, Incoming, Transport, TransportError, answer, \
+    command_line
 from bot.transports.settings import TelegramSettings
 
 log = logging.getLogger(__name__)
@@ -124,5 +125,4 @@ def command_text(text: str, bot_username: str | None) -> str | None:
     command, _, target = first.partition("@")
     if target and bot_username and target.lower() != bot_username.lower():
         return None
-    rest = rest.strip()
-    return command.lower() + (" " + rest if rest else "")
+    return command_line(command, rest)

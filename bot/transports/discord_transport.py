@@ -1,0 +1,184 @@
+"""Discord through discord.py: slash commands and prefix commands ("!farm"), alerts to channels.
+
+Slash commands are synced to the configured guilds at start (instant) or globally (slow to
+appear). Every reply is Discord markdown split under 2,000 characters, sent with mentions
+disabled so a farm string like "@everyone" pings nobody. 429s are waited out inside discord.py;
+a wait longer than MAX_RATE_LIMIT_WAIT fails the send so the alert outbox retries it later.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable, Sequence
+
+import aiohttp
+import discord
+from discord import app_commands
+
+from bot import render
+from bot.reply import Reply
+from bot.transports.base import CommandHandler, CommandSpec, Incoming, Transport, TransportError, answer, \
+    command_line
+from bot.transports.settings import DiscordSettings
+from teafarm.typed_config import ConfigError
+
+log = logging.getLogger(__name__)
+
+READY_WAIT = 30.0              # seconds start() waits for the gateway before carrying on in the background
+MAX_RATE_LIMIT_WAIT = 60.0     # longer 429 waits raise instead of holding an alert
+NO_MENTIONS = discord.AllowedMentions.none()
+SEND_ERRORS = (discord.DiscordException, aiohttp.ClientError, OSError)
+
+
+class DiscordTransport(Transport):
+    name = "discord"
+
+    def __init__(self, settings: DiscordSettings, commands: Sequence[CommandSpec] = (),
+                 guild_ready_timeout: float = 2.0) -> None:     # tests shorten discord.py's wait for guilds
+        super().__init__()
+        self._settings = settings
+        self._guild_ids = _snowflakes(settings.guild_ids, "bot.discord.guild_ids")
+        self._alert_channel_ids = _snowflakes(settings.alert_channel_ids, "bot.discord.alert_channel_ids")
+        self._handler: CommandHandler | None = None
+        self._runner: asyncio.Task | None = None
+        self._ready = asyncio.Event()
+        intents = discord.Intents.default()
+        intents.message_content = True         # prefix commands read the message text
+        self.client = discord.Client(intents=intents, allowed_mentions=NO_MENTIONS,
+                                     max_ratelimit_timeout=MAX_RATE_LIMIT_WAIT,
+                                     guild_ready_timeout=guild_ready_timeout)
+        self.tree = app_commands.CommandTree(self.client)
+        for spec in commands:
+            self.tree.add_command(self._slash_command(spec))
+        self.client.setup_hook = self._sync_commands
+        self.client.on_ready = self._on_ready
+        self.client.on_message = self._on_message
+
+    # ---- connection ----------------------------------------------------------------------------
+
+    async def start(self, handler: CommandHandler) -> None:
+        self._handler = handler
+        self._runner = asyncio.create_task(self.client.start(self._settings.token), name="discord-gateway")
+        ready = asyncio.create_task(self._ready.wait())
+        await asyncio.wait({self._runner, ready}, timeout=READY_WAIT, return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        if self._runner.done():
+            raise self._start_error(self._runner.exception())
+        if not self._ready.is_set():
+            log.warning("discord: gateway not ready after %.0f s, still connecting", READY_WAIT)
+        self._runner.add_done_callback(self._on_runner_done)
+
+    def _start_error(self, exc: BaseException | None) -> TransportError:
+        self.health.failed(str(exc))
+        if isinstance(exc, discord.LoginFailure):
+            return TransportError("discord: the bot token was refused (bot.discord.token or TEAFARM_DISCORD_TOKEN)")
+        if isinstance(exc, discord.PrivilegedIntentsRequired):
+            return TransportError("discord: enable the Message Content intent for the bot "
+                                  "(Developer Portal > your app > Bot > Privileged Gateway Intents)")
+        return TransportError(f"discord: cannot connect: {exc}")
+
+    def _on_runner_done(self, runner: asyncio.Task) -> None:
+        if not runner.cancelled() and runner.exception():
+            self.health.failed(str(runner.exception()))
+            log.error("discord: disconnected for good: %s", runner.exception())
+
+    async def _on_ready(self) -> None:
+        self._ready.set()
+        self.health.succeeded()
+        log.info("discord: connected as %s", self.client.user)
+
+    async def _sync_commands(self) -> None:
+        """Runs after login, before the gateway: register the slash commands with Discord."""
+        try:
+            for guild_id in self._guild_ids:
+                guild = discord.Object(guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+            if not self._guild_ids:
+                await self.tree.sync()
+        except SEND_ERRORS as exc:     # prefix commands still work without them
+            log.warning("discord: slash commands not registered (%s); invite the bot with the "
+                        "applications.commands scope and check bot.discord.guild_ids", exc)
+
+    async def stop(self) -> None:
+        if not self.client.is_closed():
+            await self.client.close()
+        if self._runner:
+            await asyncio.gather(self._runner, return_exceptions=True)
+
+    # ---- commands --------------------------------------------------------------------------------
+
+    def _slash_command(self, spec: CommandSpec) -> app_commands.Command:
+        if spec.argument:
+            @app_commands.rename(argument=spec.argument)
+            @app_commands.describe(argument=spec.argument_description or spec.argument)
+            async def callback(interaction: discord.Interaction, argument: str | None = None) -> None:
+                await self._on_slash(interaction, command_line(spec.name, argument or ""))
+        else:
+            async def callback(interaction: discord.Interaction) -> None:
+                await self._on_slash(interaction, command_line(spec.name))
+        return app_commands.Command(name=spec.name, description=spec.description, callback=callback)
+
+    async def _on_slash(self, interaction: discord.Interaction, text: str) -> None:
+        incoming = Incoming(self.name, str(interaction.channel_id), str(interaction.user.id), interaction.user.name,
+                            text, is_dm=interaction.guild_id is None)
+        try:
+            await interaction.response.defer(thinking=True)    # Discord drops an interaction unanswered for 3 s
+        except SEND_ERRORS as exc:
+            self._reply_failed(incoming, exc)
+            return
+        reply = await answer(self._handler, incoming)
+        await self._reply(incoming, reply, lambda piece: interaction.followup.send(piece, allowed_mentions=NO_MENTIONS))
+
+    async def _on_message(self, message: discord.Message) -> None:
+        prefix = self._settings.prefix
+        if message.author.bot or not prefix or not message.content.startswith(prefix):
+            return
+        command, _, argument = message.content[len(prefix):].strip().partition(" ")
+        if not command:
+            return
+        incoming = Incoming(self.name, str(message.channel.id), str(message.author.id), message.author.name,
+                            command_line(command, argument), is_dm=message.guild is None)
+        reply = await answer(self._handler, incoming)
+        await self._reply(incoming, reply, lambda piece: message.channel.send(piece, allowed_mentions=NO_MENTIONS))
+
+    async def _reply(self, incoming: Incoming, reply: Reply, send: Callable[[str], Awaitable]) -> None:
+        try:
+            for piece in pieces(reply):
+                await send(piece)
+        except SEND_ERRORS as exc:
+            self._reply_failed(incoming, exc)
+            return
+        self.health.succeeded()
+
+    def _reply_failed(self, incoming: Incoming, exc: Exception) -> None:
+        """One log line instead of discord.py's traceback; the health shows it."""
+        self.health.failed(str(exc))
+        log.error("discord: reply to %r in channel %s failed: %s", incoming.text, incoming.chat_id, exc)
+
+    # ---- alerts ------------------------------------------------------------------------------------
+
+    async def send_alert(self, reply: Reply) -> None:
+        if self.client.user is None:
+            raise TransportError("discord: not connected")
+        try:
+            for channel_id in self._alert_channel_ids:
+                channel = self.client.get_partial_messageable(channel_id)   # REST only: no cache needed
+                for piece in pieces(reply):
+                    await channel.send(piece, allowed_mentions=NO_MENTIONS)
+        except SEND_ERRORS as exc:
+            self.health.failed(str(exc))
+            raise TransportError(f"discord: alert not delivered: {exc}") from exc
+        self.health.succeeded()
+
+
+def pieces(reply: Reply) -> list[str]:
+    return render.split(render.discord_markdown(reply), render.DISCORD_LIMIT, render.MARKDOWN_FENCE)
+
+
+def _snowflakes(ids: list[str], key: str) -> list[int]:
+    try:
+        return [int(i) for i in ids]
+    except ValueError:
+        bad = next(i for i in ids if not i.strip().isdigit())
+        raise ConfigError(f"{key}: {bad!r} is not a Discord id (turn on Developer Mode, right-click, Copy ID)") from None

@@ -1,0 +1,325 @@
+"""A small Discord (REST API v10 + gateway) on 127.0.0.1 for discord.py to talk to.
+
+The gateway speaks HELLO / heartbeat ACK / IDENTIFY -> READY + GUILD_CREATE / RESUME, with real
+zlib-stream compression when the client asks for it; tests push MESSAGE_CREATE and
+INTERACTION_CREATE events. The REST side answers the calls discord.py makes for login, command
+sync, messages, interaction callbacks and followups, records them, rejects content over 2,000
+characters as Discord does, and can answer the next call of a route with a 429 (with the `Via`
+header real Discord sends: without it discord.py takes a 429 for a Cloudflare ban).
+
+discord.py has no option for its server URLs: `patched_urls` points the two class attributes at
+this fake for the duration of a test (chat-offline.md option A) and restores them.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import discord.gateway
+import discord.http
+import yarl
+from aiohttp import WSMsgType, web
+
+TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.fake.discord-token-for-tests"
+CONTENT_LIMIT = 2000
+DISCORD_EPOCH_MS = 1420070400000
+_counter = itertools.count(1)
+
+
+def snowflake() -> str:
+    return str(((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(_counter) & 0xFFF))
+
+
+APP_ID = snowflake()
+GUILD_ID = snowflake()
+COMMAND_CHANNEL_ID = snowflake()
+ALERT_CHANNEL_ID = snowflake()
+OTHER_CHANNEL_ID = snowflake()
+NOW = datetime.now(timezone.utc).isoformat()
+
+
+def user(name: str, bot: bool = False) -> dict:
+    return {"id": snowflake(), "username": name, "discriminator": "0", "global_name": name.title(),
+            "avatar": None, "bot": bot, "flags": 0, "public_flags": 0}
+
+
+BOT_USER = {**user("farmbot", bot=True), "verified": True, "mfa_enabled": False}
+OWNER = user("alice")
+STRANGER = user("mallory")
+
+
+def member(of: dict) -> dict:
+    return {"user": of, "roles": [], "joined_at": NOW, "deaf": False, "mute": False, "flags": 0,
+            "nick": None, "avatar": None, "pending": False, "permissions": "1071698660929"}
+
+
+def text_channel(channel_id: str, name: str) -> dict:
+    return {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": name, "position": 0,
+            "permission_overwrites": [], "nsfw": False, "topic": None, "last_message_id": None,
+            "rate_limit_per_user": 0, "parent_id": None}
+
+
+CHANNELS = [text_channel(COMMAND_CHANNEL_ID, "farm-commands"), text_channel(ALERT_CHANNEL_ID, "farm-alerts"),
+            text_channel(OTHER_CHANNEL_ID, "general")]
+GUILD = {"id": GUILD_ID, "name": "Tea Farm", "unavailable": False, "owner_id": OWNER["id"], "member_count": 3,
+         "large": False, "joined_at": NOW, "icon": None, "features": [], "verification_level": 0,
+         "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
+         "premium_tier": 0, "preferred_locale": "en-US", "system_channel_id": None,
+         "roles": [{"id": GUILD_ID, "name": "@everyone", "permissions": "1071698660929", "position": 0,
+                    "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
+         "channels": CHANNELS, "members": [member(OWNER), member(BOT_USER)], "emojis": [], "stickers": [],
+         "threads": [], "voice_states": [], "presences": [], "stage_instances": [],
+         "guild_scheduled_events": [], "soundboard_sounds": []}
+
+
+@dataclass
+class Call:
+    route: str                     # "create_message", "interaction_callback", "followup", "sync_commands", ...
+    path: str
+    body: Any
+    query: dict[str, str]
+
+
+@dataclass
+class _Gateway:
+    ws: web.WebSocketResponse
+    deflate: Any                   # a zlib compressobj for zlib-stream, None for plain text frames
+    sequence: int = 0
+
+    async def send(self, payload: dict) -> None:
+        if payload.get("op") == 0:
+            self.sequence += 1
+            payload["s"] = self.sequence
+        data = json.dumps(payload)
+        if self.deflate is None:
+            await self.ws.send_str(data)
+        else:      # one shared stream per connection, each message ends in a sync flush (00 00 ff ff)
+            await self.ws.send_bytes(self.deflate.compress(data.encode()) + self.deflate.flush(zlib.Z_SYNC_FLUSH))
+
+
+@dataclass
+class FakeDiscord:
+    token: str = TOKEN
+    calls: list[Call] = field(default_factory=list)
+    identified_intents: list[int] = field(default_factory=list)
+    compressions: list[str] = field(default_factory=list)     # what each gateway connection asked for
+    resumes: int = 0
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._changed = asyncio.Condition()
+        self._gateways: list[_Gateway] = []
+        self._failures: dict[str, list[float]] = {}
+        self._runner: web.AppRunner | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        api = "/api/v10"
+        routes = [
+            ("GET", "/users/@me", "me", self._me),
+            ("GET", "/oauth2/applications/@me", "application", self._application),
+            ("PUT", "/applications/{app}/commands", "sync_commands", self._sync_commands),
+            ("PUT", "/applications/{app}/guilds/{guild}/commands", "sync_commands", self._sync_commands),
+            ("POST", "/channels/{channel}/messages", "create_message", self._create_message),
+            ("POST", "/interactions/{interaction}/{itoken}/callback", "interaction_callback", self._callback),
+            ("POST", "/webhooks/{app}/{itoken}", "followup", self._followup),
+        ]
+        for method, path, name, answer in routes:
+            app.router.add_route(method, api + path, self._recorded(name, answer))
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/{tail:.*}", self._unknown)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        for gateway in self._gateways:
+            await gateway.ws.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    @contextlib.contextmanager
+    def patched_urls(self):
+        """Point discord.py at this fake (tests only); restored afterwards."""
+        saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = f"http://127.0.0.1:{self.port}/api/v10"
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{self.port}/gateway")
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+    # ---- what a test does -------------------------------------------------------------------
+
+    async def send_message(self, content: str, channel_id: str = COMMAND_CHANNEL_ID, author: dict = OWNER) -> None:
+        await self._dispatch("MESSAGE_CREATE", {
+            "id": snowflake(), "channel_id": channel_id, "guild_id": GUILD_ID, "author": author,
+            "member": member(author), "content": content, "timestamp": NOW, "edited_timestamp": None,
+            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+            "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": []})
+
+    async def run_slash(self, name: str, options: dict[str, str] | None = None,
+                        channel_id: str = COMMAND_CHANNEL_ID, author: dict = OWNER) -> str:
+        """A user runs /name; returns the interaction id (its callback and followups name it)."""
+        interaction_id = snowflake()
+        channel = next(c for c in CHANNELS if c["id"] == channel_id)
+        await self._dispatch("INTERACTION_CREATE", {
+            "id": interaction_id, "application_id": APP_ID, "type": 2, "token": f"itoken-{interaction_id}",
+            "version": 1, "guild_id": GUILD_ID, "channel_id": channel_id, "channel": channel,
+            "data": {"id": snowflake(), "name": name, "type": 1, "guild_id": GUILD_ID,
+                     "options": [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()]},
+            "member": member(author), "app_permissions": "1071698660929", "locale": "en-US",
+            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": GUILD_ID},
+            "context": 0, "attachment_size_limit": 8388608})
+        return interaction_id
+
+    async def ask_to_reconnect(self) -> None:
+        """Gateway op 7, as Discord sends during its maintenance: the client must come back and RESUME."""
+        for gateway in list(self._gateways):
+            self._gateways.remove(gateway)
+            await gateway.send({"op": 7, "d": None, "s": None, "t": None})
+
+    async def wait_for_resume(self, timeout: float = 10.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not (self.resumes and self._gateways):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the client did not resume")
+            await asyncio.sleep(0.02)
+
+    def fail_next(self, route: str, retry_after: float = 0.3) -> None:
+        """The next call of `route` gets a 429 telling the client to wait `retry_after` seconds."""
+        self._failures.setdefault(route, []).append(retry_after)
+
+    async def wait_for_calls(self, route: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.calls_of(route)) >= count), timeout)
+        return self.calls_of(route)
+
+    def calls_of(self, route: str) -> list[Call]:
+        return [c for c in self.calls if c.route == route]
+
+    # ---- gateway --------------------------------------------------------------------------------
+
+    async def _dispatch(self, event: str, data: dict) -> None:
+        for gateway in self._gateways:
+            await gateway.send({"op": 0, "t": event, "d": data})
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.compressions.append(request.query.get("compress", ""))
+        gateway = _Gateway(ws, zlib.compressobj() if request.query.get("compress") == "zlib-stream" else None)
+        await gateway.send({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        async for message in ws:
+            if message.type != WSMsgType.TEXT:
+                continue
+            payload = json.loads(message.data)
+            if payload["op"] == 1:                          # heartbeat
+                await gateway.send({"op": 11, "d": None, "s": None, "t": None})
+            elif payload["op"] == 2:                        # identify
+                if payload["d"]["token"] != self.token:
+                    await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                self.identified_intents.append(payload["d"]["intents"])
+                await self._identified(gateway)
+            elif payload["op"] == 6:                        # resume
+                self.resumes += 1
+                self._gateways.append(gateway)
+                await gateway.send({"op": 0, "t": "RESUMED", "d": {}})
+        if gateway in self._gateways:
+            self._gateways.remove(gateway)
+        return ws
+
+    async def _identified(self, gateway: _Gateway) -> None:
+        await gateway.send({"op": 0, "t": "READY", "d": {
+            "v": 10, "user": BOT_USER, "session_id": "fake-session-1",
+            "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",   # never real Discord
+            "guilds": [{"id": GUILD_ID, "unavailable": True}], "application": {"id": APP_ID, "flags": 0},
+            "shard": [0, 1]}})
+        await gateway.send({"op": 0, "t": "GUILD_CREATE", "d": GUILD})
+        self._gateways.append(gateway)
+
+    # ---- REST -------------------------------------------------------------------------------------
+
+    def _recorded(self, route: str, answer):
+        async def handle(request: web.Request) -> web.Response:
+            webhook_path = route in ("interaction_callback", "followup")   # these carry no Authorization
+            if not webhook_path and request.headers.get("Authorization") != f"Bot {self.token}":
+                return jresp({"message": "401: Unauthorized", "code": 0}, 401)
+            body = await request.json() if request.can_read_body else None
+            call = Call(route, request.path, body, dict(request.query))
+            async with self._changed:
+                self.calls.append(call)
+                self._changed.notify_all()
+            failures = self._failures.get(route)
+            if failures:
+                retry_after = failures.pop(0)
+                return jresp({"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
+                             429, {"Via": "1.1 google", "X-RateLimit-Scope": "user"})
+            return await answer(request, call)
+        return handle
+
+    async def _unknown(self, request: web.Request) -> web.Response:
+        return jresp({"message": f"the fake does not implement {request.method} {request.path}", "code": 0}, 404)
+
+    async def _me(self, request: web.Request, call: Call) -> web.Response:
+        return jresp(BOT_USER)
+
+    async def _application(self, request: web.Request, call: Call) -> web.Response:
+        return jresp({"id": APP_ID, "name": "FarmBot", "description": "", "icon": None, "bot_public": True,
+                      "bot_require_code_grant": False, "owner": OWNER, "verify_key": "0" * 64, "flags": 0})
+
+    async def _sync_commands(self, request: web.Request, call: Call) -> web.Response:
+        return jresp([{**c, "id": snowflake(), "application_id": APP_ID, "version": snowflake()} for c in call.body])
+
+    async def _create_message(self, request: web.Request, call: Call) -> web.Response:
+        rejected = _too_long(call.body)
+        return rejected or jresp(_message(request.match_info["channel"], call.body["content"]))
+
+    async def _callback(self, request: web.Request, call: Call) -> web.Response:
+        rejected = _too_long(call.body.get("data") or {})
+        if rejected:
+            return rejected
+        kind = call.body["type"]              # 4: message now, 5: "thinking", followups later
+        content = (call.body.get("data") or {}).get("content")
+        message = _message(COMMAND_CHANNEL_ID, content or "")
+        return jresp({"interaction": {"id": request.match_info["interaction"], "type": 2,
+                                      "response_message_id": message["id"], "response_message_loading": kind == 5,
+                                      "response_message_ephemeral": False},
+                      "resource": {"type": kind, **({"message": message} if kind == 4 else {})}})
+
+    async def _followup(self, request: web.Request, call: Call) -> web.Response:
+        rejected = _too_long(call.body)
+        return rejected or jresp({**_message(COMMAND_CHANNEL_ID, call.body["content"]), "webhook_id": APP_ID,
+                                  "application_id": APP_ID})
+
+
+def _too_long(body: dict) -> web.Response | None:
+    if len(body.get("content") or "") <= CONTENT_LIMIT:
+        return None
+    return jresp({"message": "Invalid Form Body", "code": 50035, "errors": {"content": {"_errors": [
+        {"code": "BASE_TYPE_MAX_LENGTH", "message": f"Must be {CONTENT_LIMIT} or fewer in length."}]}}}, 400)
+
+
+def _message(channel_id: str, content: str) -> dict:
+    return {"id": snowflake(), "channel_id": channel_id, "guild_id": GUILD_ID, "author": BOT_USER,
+            "content": content, "timestamp": NOW, "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+            "pinned": False, "type": 0, "flags": 0, "components": []}
+
+
+def jresp(payload: Any, status: int = 200, headers: dict | None = None) -> web.Response:
+    """discord.py decodes JSON only when Content-Type is exactly application/json (no charset)."""
+    return web.Response(body=json.dumps(payload).encode(), status=status,
+                        headers={"Content-Type": "application/json", **(headers or {})})

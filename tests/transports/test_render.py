@@ -1,0 +1,75 @@
+"""Rendering a Reply for each chat, and splitting long messages without breaking their markup."""
+from __future__ import annotations
+
+from bot import render
+from bot.reply import Reply, Section
+from tests.fakes.fake_telegram import parse_html
+
+FARM = Reply("Plots lost: <plot & co>", [Section("farmer_1 *disk*", ["/mnt/d7 `sdb`", "1. gone"]),
+                                        Section(None, ["id   name", "1    a```b"], monospace=True)],
+             severity="critical")
+
+
+def test_plain_text_is_what_the_console_prints():
+    assert render.plain(FARM) == ("[CRITICAL] Plots lost: <plot & co>\nfarmer_1 *disk*:\n/mnt/d7 `sdb`\n1. gone\n"
+                                  "  id   name\n  1    a```b")
+
+
+def test_discord_markdown_escapes_farm_strings_and_keeps_tables_in_a_code_block():
+    assert render.discord_markdown(FARM).split("\n") == [
+        "\N{LARGE RED CIRCLE} **Plots lost: <plot & co>**",
+        "**farmer\\_1 \\*disk\\***",
+        "/mnt/d7 \\`sdb\\`",
+        "1\\. gone",
+        "```",
+        "id   name",
+        "1    a`\u200b`\u200b`b",            # a ``` inside would end the block early
+        "```",
+    ]
+
+
+def test_telegram_html_escapes_every_farm_string():
+    text = render.telegram_html(FARM)
+    assert "&lt;plot &amp; co&gt;" in text
+    assert parse_html(text).split("\n") == [
+        "\N{LARGE RED CIRCLE} Plots lost: <plot & co>", "farmer_1 *disk*", "/mnt/d7 `sdb`", "1. gone",
+        "id   name", "1    a```b"]
+    assert "<pre>id   name\n1    a```b</pre>" in text
+
+
+def test_short_text_is_one_piece():
+    assert render.split("a\nb", 2000) == ["a\nb"]
+
+
+def test_split_keeps_lines_whole_and_pieces_under_the_limit():
+    lines = [f"line {i:04d} " + "x" * (i % 50) for i in range(400)]
+    pieces = render.split("\n".join(lines), 2000)
+    assert all(len(p) <= 2000 for p in pieces)
+    assert [line for p in pieces for line in p.split("\n")] == lines
+
+
+def test_a_single_over_long_line_is_cut_hard():
+    pieces = render.split("short\n" + "y" * 5000 + "\nend", 2000)
+    assert all(len(p) <= 2000 for p in pieces)
+    assert "".join(pieces).replace("\n", "") == "short" + "y" * 5000 + "end"
+
+
+def test_markdown_code_block_is_closed_and_reopened_across_pieces():
+    rows = [f"row {i:03d} " + "." * 30 for i in range(120)]
+    text = "**Title**\n```\n" + "\n".join(rows) + "\n```\nafter"
+    pieces = render.split(text, 500)
+    assert len(pieces) > 5
+    for piece in pieces:
+        assert len(piece) <= 500 and piece.count("```") % 2 == 0
+    assert pieces[1].startswith("```\n") and pieces[0].endswith("\n```")
+    assert [line for p in pieces for line in p.split("\n") if line != "```"] == ["**Title**", *rows, "after"]
+
+
+def test_html_pre_block_is_closed_and_reopened_and_entities_are_never_cut():
+    rows = [f"&lt;{i:03d}&amp;&gt;" * 20 for i in range(60)]      # 300+ characters a row, entities everywhere
+    text = "<b>Title</b>\n<pre>" + "\n".join(rows) + "</pre>\n" + "&amp;" * 400
+    pieces = render.split(text, 1000, render.HTML_FENCE)
+    shown = [parse_html(p) for p in pieces]                        # raises on a broken tag or entity
+    assert all(len(p) <= 1000 for p in pieces)
+    joined = "".join(shown)
+    assert joined.replace("\n", "") == parse_html(text).replace("\n", "")
