@@ -110,3 +110,15 @@ def test_per_target_writer_limit_holds_under_load(tmp_path, tmpfs):
     assert max(seen_per_target) == 1, "more than one copy wrote into one target at once"
     assert max(seen_total) == 2, "the two targets should have been written in parallel"
     assert len(plots_in(targets)) == 8 and list(source.iterdir()) == []
+
+
+def test_plots_that_fit_nowhere_stay_at_the_source(tmp_path, tmpfs):
+    source, small = tmp_path / "plotter", tmpfs("small", 2)
+    expected = make_plot(source, "plot-k32-big.plot", 3 * MB)
+    done = run_copy(write_config(tmp_path, [source], [small]))
+    assert done.returncode == 1
+    assert "no target has room" in done.stderr and "1 plot(s) left" in done.stderr
+    assert digest(source / "plot-k32-big.plot") == expected and list(small.iterdir()) == []
+    status = status_of(tmp_path)
+    assert [t["state"] for t in status["targets"]] == ["full"]
+    assert [j["state"] for j in status["jobs"]] == ["queued"]

@@ -1,0 +1,42 @@
+"""`teafarm copy` refuses user mistakes with one line and exit status 2."""
+from __future__ import annotations
+
+import subprocess
+
+from tests.copier.conftest import TEAFARM, make_plot, wait_for, write_config
+
+
+def copy(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(TEAFARM), "copy", *args], capture_output=True, text=True, timeout=30)
+
+
+def test_no_sources_is_one_line(tmp_path):
+    done = copy("--config", str(write_config(tmp_path, [], [tmp_path / "t"])), "--once")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "teafarm: error: copy.sources: no source folders (set copy.sources or pass --source)"
+
+
+def test_unknown_key_and_bad_value_name_the_key(tmp_path):
+    done = copy("--config", str(write_config(tmp_path, [tmp_path], [tmp_path], writers_per_disk=2)))
+    assert done.returncode == 2 and "copy.writers_per_disk: unknown key" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = copy("--config", str(write_config(tmp_path, [tmp_path], [tmp_path], max_writers=0)))
+    assert done.returncode == 2 and "copy.max_writers: must be at least 1" in done.stderr
+
+
+def test_command_line_folders_override_the_config(tmp_path):
+    source, target = tmp_path / "cli-source", tmp_path / "cli-target"
+    make_plot(source, "plot-k32-cli.plot", 100_000)
+    config = write_config(tmp_path, [tmp_path / "elsewhere"], [tmp_path / "nowhere"])
+    done = copy("--config", str(config), "--once", "--source", str(source), "--target", str(target))
+    assert done.returncode == 0, done.stderr
+    assert (target / "plot-k32-cli.plot").exists()
+
+
+def test_a_second_copier_on_the_same_status_file_is_refused(tmp_path, start_copier):
+    config = write_config(tmp_path, [tmp_path / "s"], [tmp_path / "t"])
+    first = start_copier(config)
+    wait_for(lambda: "teafarm copy:" in first.log, "the first copier to start")
+    done = copy("--config", str(config), "--once")
+    assert done.returncode == 2 and "another teafarm copy is running" in done.stderr
+    assert first.running()
