@@ -52,12 +52,16 @@ class DiscordTransport(Transport):
             self.tree.add_command(self._slash_command(spec))
         self.client.setup_hook = self._sync_commands
         self.client.on_ready = self._on_ready
+        self.client.on_resumed = self._on_ready
+        self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
 
     # ---- connection ----------------------------------------------------------------------------
 
     async def start(self, handler: CommandHandler) -> None:
         self._handler = handler
+        if not self._alert_channel_ids:
+            log.warning("discord: bot.discord.alert_channel_ids is empty: no alerts go to Discord")
         self._runner = asyncio.create_task(self.client.start(self._settings.token), name="discord-gateway")
         ready = asyncio.create_task(self._ready.wait())
         await asyncio.wait({self._runner, ready}, timeout=READY_WAIT, return_when=asyncio.FIRST_COMPLETED)
@@ -86,6 +90,10 @@ class DiscordTransport(Transport):
         self._ready.set()
         self.health.succeeded()
         log.info("discord: connected as %s", self.client.user)
+
+    async def _on_disconnect(self) -> None:
+        # discord.py reconnects by itself; until it has, the transport counts as failing
+        self.health.failed("gateway disconnected")
 
     async def _sync_commands(self) -> None:
         """Runs after login, before the gateway: register the slash commands with Discord."""
@@ -159,7 +167,7 @@ class DiscordTransport(Transport):
     # ---- alerts ------------------------------------------------------------------------------------
 
     async def send_alert(self, reply: Reply) -> None:
-        if self.client.user is None:
+        if self.client.user is None or self.client.is_closed():
             raise TransportError("discord: not connected")
         try:
             for channel_id in self._alert_channel_ids:

@@ -50,6 +50,8 @@ class TelegramTransport(Transport):
 
     async def start(self, handler: CommandHandler) -> None:
         self._handler = handler
+        if not self._settings.alert_chat_ids:
+            log.warning("telegram: bot.telegram.alert_chat_ids is empty: no alerts go to Telegram")
         try:
             await self.application.initialize()          # getMe: a wrong token fails here
             await self._register_commands()

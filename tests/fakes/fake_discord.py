@@ -116,7 +116,7 @@ class FakeDiscord:
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
         self._gateways: list[_Gateway] = []
-        self._failures: dict[str, list[float]] = {}
+        self._failures: dict[str, list[tuple[int, float]]] = {}
         self._runner: web.AppRunner | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
@@ -162,10 +162,13 @@ class FakeDiscord:
 
     # ---- what a test does -------------------------------------------------------------------
 
-    async def send_message(self, content: str, channel_id: str = COMMAND_CHANNEL_ID, author: dict = OWNER) -> None:
+    async def send_message(self, content: str, channel_id: str = COMMAND_CHANNEL_ID, author: dict = OWNER,
+                           direct: bool = False) -> None:
+        """A user writes `content` in a guild channel, or to the bot directly (channel_id is then the DM's)."""
+        where = {} if direct else {"guild_id": GUILD_ID, "member": member(author)}
         await self._dispatch("MESSAGE_CREATE", {
-            "id": snowflake(), "channel_id": channel_id, "guild_id": GUILD_ID, "author": author,
-            "member": member(author), "content": content, "timestamp": NOW, "edited_timestamp": None,
+            "id": snowflake(), "channel_id": channel_id, **where, "author": author,
+            "content": content, "timestamp": NOW, "edited_timestamp": None,
             "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
             "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": []})
 
@@ -197,9 +200,10 @@ class FakeDiscord:
                 raise TimeoutError("the client did not resume")
             await asyncio.sleep(0.02)
 
-    def fail_next(self, route: str, retry_after: float = 0.3) -> None:
-        """The next call of `route` gets a 429 telling the client to wait `retry_after` seconds."""
-        self._failures.setdefault(route, []).append(retry_after)
+    def fail_next(self, route: str, retry_after: float = 0.3, status: int = 429) -> None:
+        """The next call of `route` gets a 429 telling the client to wait `retry_after` seconds
+        (or, with another status, that error: 403 is "Missing Access")."""
+        self._failures.setdefault(route, []).append((status, retry_after))
 
     async def wait_for_calls(self, route: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         async with self._changed:
@@ -264,7 +268,9 @@ class FakeDiscord:
                 self._changed.notify_all()
             failures = self._failures.get(route)
             if failures:
-                retry_after = failures.pop(0)
+                status, retry_after = failures.pop(0)
+                if status != 429:
+                    return jresp({"message": "Missing Access", "code": 50001}, status)
                 return jresp({"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
                              429, {"Via": "1.1 google", "X-RateLimit-Scope": "user"})
             return await answer(request, call)

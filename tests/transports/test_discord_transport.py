@@ -98,15 +98,15 @@ def test_commands_still_work_after_the_gateway_asks_to_reconnect(chat_errors):
     handler = RecordingHandler()
 
     async def scenario():
-        async with discord_bot(handler, chat_errors) as (fake, _):
+        async with discord_bot(handler, chat_errors) as (fake, transport):
             await fake.ask_to_reconnect()
             await fake.wait_for_resume()
             await fake.send_message("!farm")
-            return await fake.wait_for_calls("create_message")
+            return await fake.wait_for_calls("create_message"), transport.healthy
 
-    (sent,) = run(scenario())
+    (sent,), healthy = run(scenario())
     assert sent.body["content"].startswith("**Farm OK**")
-    assert len(handler.received) == 1
+    assert len(handler.received) == 1 and healthy
 
 
 def test_alert_reaches_the_alert_channel(chat_errors):
@@ -155,6 +155,23 @@ def test_unlisted_channel_and_unlisted_user_get_one_refusal_line_and_never_reach
         assert "\n" not in call.body["content"]
 
 
+def test_direct_messages_are_answered_for_listed_users_only(chat_errors):
+    handler = RecordingHandler()
+    owner_dm, stranger_dm = fake_discord.snowflake(), fake_discord.snowflake()
+
+    async def scenario():
+        async with discord_bot(handler, chat_errors, user_ids=[OWNER["id"]]) as (fake, _):
+            await fake.send_message("!farm", channel_id=owner_dm, direct=True)
+            await fake.send_message("!farm", channel_id=stranger_dm, author=STRANGER, direct=True)
+            return await fake.wait_for_calls("create_message", 2)
+
+    sent = {c.path.split("/")[-2]: c.body["content"] for c in run(scenario())}
+    assert sent[owner_dm].startswith("**Farm OK**")
+    assert sent[stranger_dm].startswith("**Not allowed") and STRANGER["id"] in sent[stranger_dm]
+    (incoming,) = handler.received
+    assert (incoming.chat_id, incoming.user_id, incoming.is_dm) == (owner_dm, OWNER["id"], True)
+
+
 def test_long_reply_is_split_on_line_boundaries_under_2000_with_code_blocks_intact(chat_errors):
     rows = [f"harvester-{i:03d}  missed {i % 7:>3}  lookup {i / 10:6.1f}s" for i in range(150)]
     handler = RecordingHandler(Reply("Missed signage points", [Section("last 24h", rows, monospace=True)]))
@@ -173,6 +190,20 @@ def test_long_reply_is_split_on_line_boundaries_under_2000_with_code_blocks_inta
         assert piece.count("```") == 2        # every piece opens and closes its code block
     lines = [line for piece in pieces for line in piece.split("\n") if line != "```"]
     assert lines == ["**Missed signage points**", "**last 24h**", *rows]
+
+
+def test_undeliverable_alert_raises_transport_error_and_marks_unhealthy(chat_errors):
+    async def scenario():
+        async with discord_bot(RecordingHandler(), chat_errors) as (fake, transport):
+            fake.fail_next("create_message", status=403)
+            with pytest.raises(TransportError, match="Missing Access"):
+                await transport.send_alert(Reply.text("RAM full", "farmer-1"))
+            unhealthy = transport.health.failures, transport.health.last_error
+            await transport.send_alert(Reply.text("RAM full", "farmer-1"))     # the outbox's retry
+            return unhealthy, transport.healthy
+
+    (failures, last_error), healthy_again = run(scenario())
+    assert failures == 1 and "Missing Access" in last_error and healthy_again
 
 
 def test_a_handler_bug_is_one_line_to_the_user_and_a_log_entry(chat_errors):
