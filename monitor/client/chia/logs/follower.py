@@ -1,0 +1,237 @@
+"""Follow a growing log file the way chia and logrotate treat it.
+
+- chia rotates by renaming debug.log to debug.log.1 (.. .7) and starting a new debug.log: the
+  follower holds the old file open by its inode, reads it to the end, then opens the new one.
+- logrotate `copytruncate` keeps the inode and cuts the file to zero: noticed by the file being
+  shorter than what was read, or by its first bytes no longer being the ones remembered.
+- deletion and re-creation: the path is watched until it exists again.
+- a restart resumes where the last run stopped: the offset (with the inode and a hash of the first
+  bytes that recognise the file) is kept in a small state file, written after each block has been
+  handled (`commit`), so old lines are not replayed and proofs not counted twice. If the file was
+  rotated while teafarm was down, the rest of the rotated file is read first.
+- a missing or quiet file is polled with a backoff (never a busy loop); a partial last line is held
+  back until its newline arrives; reads are bounded so the event loop is never blocked for long.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+HEAD_BYTES = 1024          # the first bytes that recognise a file
+CHUNK_BYTES = 1 << 20      # at most this much per poll
+MAX_LINE_BYTES = 4 << 20   # a "line" longer than this is passed on as it is
+
+
+@dataclass
+class FollowState:
+    device: int
+    inode: int
+    offset: int            # bytes of this file already handled (whole lines)
+    head: str              # sha256 of the file's first head_len bytes
+    head_len: int
+
+
+def _head_of(fd: int, length: int) -> tuple[str, int]:
+    data = os.pread(fd, length, 0)
+    return hashlib.sha256(data).hexdigest(), len(data)
+
+
+class LogFollower:
+    def __init__(self, path: Path, state_file: Path | None = None, start_at_end: bool = True,
+                 chunk_bytes: int = CHUNK_BYTES, min_wait: float = 0.25, max_wait: float = 5.0) -> None:
+        self.path = Path(path)
+        self.state_file = state_file
+        self.chunk_bytes = chunk_bytes
+        self.min_wait = min_wait
+        self.max_wait = max_wait
+        self._start_at_end = start_at_end   # only for a file met for the first time at start
+        self._fd: int | None = None
+        self._state: FollowState | None = None
+        self._draining = False               # reading a rotated-away file to its end
+        self._read_pos = 0                   # offset + len(partial)
+        self._partial = b""
+        self._skip_fragment = False          # started mid-file: drop text before the first newline
+        self._committed: FollowState | None = None
+        self._loaded = False
+
+    # ---- public -----------------------------------------------------------------------------
+
+    def poll(self) -> bytes:
+        """Complete lines that arrived since the last poll (at most about `chunk_bytes`), or b""."""
+        if not self._loaded:
+            self._loaded = True
+            self._resume(self._load_state())
+        if self._fd is None:
+            opened = self._open_path(from_start=not self._start_at_end)
+            self._start_at_end = False  # a file that appears later is new: read all of it
+            if not opened:
+                return b""
+        elif self._truncated():
+            log.info("%s was truncated (copytruncate?): reading it from the start", self.path)
+            self._reset_position()
+        data = os.pread(self._fd, self.chunk_bytes, self._read_pos)
+        if data:
+            self._read_pos += len(data)
+            return self._lines(data)
+        return self._at_end()
+
+    def commit(self) -> None:
+        """Remember that everything `poll` returned so far has been handled."""
+        if self._state is None or self.state_file is None or self._state == self._committed:
+            return
+        snapshot = FollowState(**asdict(self._state))
+        tmp = self.state_file.with_name(self.state_file.name + ".tmp")
+        try:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"path": str(self.path), **asdict(snapshot)}))
+            os.replace(tmp, self.state_file)
+            self._committed = snapshot
+        except OSError as exc:
+            log.warning("cannot save log position to %s: %s", self.state_file, exc)
+
+    async def blocks(self) -> AsyncIterator[bytes]:
+        """Blocks of complete lines, forever; each is committed when the next one is asked for."""
+        wait = self.min_wait
+        while True:
+            data = self.poll()
+            if data:
+                yield data
+                self.commit()
+                wait = self.min_wait
+                await asyncio.sleep(0)
+            else:
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, self.max_wait)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    # ---- reading ----------------------------------------------------------------------------
+
+    def _lines(self, data: bytes) -> bytes:
+        buffer = self._partial + data
+        cut = buffer.rfind(b"\n") + 1
+        if cut == 0 and len(buffer) < MAX_LINE_BYTES:
+            self._partial = buffer
+            return b""
+        if cut == 0:
+            cut = len(buffer)
+            buffer += b"\n"
+        out, self._partial = buffer[:cut], buffer[cut:]
+        assert self._state is not None
+        self._state.offset += cut
+        self._refresh_head()
+        if self._skip_fragment:
+            self._skip_fragment = False
+            out = out[out.find(b"\n") + 1:]
+        return out
+
+    def _at_end(self) -> bytes:
+        """Nothing more to read from the open file: rotated, truncated, replaced or just quiet?"""
+        assert self._fd is not None and self._state is not None
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            now = None
+        same_file = now is not None and (now.st_dev, now.st_ino) == (self._state.device, self._state.inode)
+        if same_file and not self._draining:
+            return b""  # just quiet
+        if now is None and not self._draining:
+            return b""  # deleted or renamed: wait for a new file, keep the old one open meanwhile
+        tail = self._partial + b"\n" if self._partial else b""  # the old file is finished
+        log.info("%s was rotated or replaced: following the new file", self.path)
+        self.close()
+        self._draining = False
+        self._partial = b""
+        if not self._open_path(from_start=True):
+            self._state = None
+        return tail
+
+    def _truncated(self) -> bool:
+        """Cut short, or cut and written again (its first bytes are no longer the ones we know)."""
+        assert self._fd is not None and self._state is not None
+        return os.fstat(self._fd).st_size < self._read_pos or not self._head_matches(self._fd, self._state)
+
+    def _reset_position(self) -> None:
+        assert self._fd is not None
+        self._partial = b""
+        self._read_pos = 0
+        self._state = self._new_state(self._fd, 0)
+
+    # ---- opening ----------------------------------------------------------------------------
+
+    def _open_path(self, from_start: bool) -> bool:
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False
+        size = os.fstat(fd).st_size
+        offset = 0 if from_start else size
+        self._fd = fd
+        self._state = self._new_state(fd, offset)
+        self._read_pos = offset
+        self._partial = b""
+        self._skip_fragment = offset > 0 and os.pread(fd, 1, offset - 1) != b"\n"
+        return True
+
+    def _new_state(self, fd: int, offset: int) -> FollowState:
+        stat = os.fstat(fd)
+        head, head_len = _head_of(fd, HEAD_BYTES)
+        return FollowState(stat.st_dev, stat.st_ino, offset, head, head_len)
+
+    def _refresh_head(self) -> None:
+        """While a file is shorter than HEAD_BYTES its head grows: remember the longer one."""
+        assert self._fd is not None and self._state is not None
+        if self._state.head_len < HEAD_BYTES:
+            self._state.head, self._state.head_len = _head_of(self._fd, HEAD_BYTES)
+
+    @staticmethod
+    def _head_matches(fd: int, state: FollowState) -> bool:
+        return _head_of(fd, state.head_len) == (state.head, state.head_len)
+
+    def _resume(self, saved: FollowState | None) -> None:
+        """Find the file the state file talks about: the current path, or a rotated sibling."""
+        if saved is None:
+            return
+        self._start_at_end = False  # a file appearing later is new: read it all
+        candidates = [self.path] + sorted(self.path.parent.glob(self.path.name + ".*"))
+        for candidate in candidates:
+            try:
+                fd = os.open(candidate, os.O_RDONLY)
+            except OSError:
+                continue
+            stat = os.fstat(fd)
+            if ((stat.st_dev, stat.st_ino) == (saved.device, saved.inode) and stat.st_size >= saved.offset
+                    and self._head_matches(fd, saved)):
+                self._fd = fd
+                self._state = FollowState(**asdict(saved))
+                self._committed = FollowState(**asdict(saved))
+                self._read_pos = saved.offset
+                self._draining = candidate != self.path
+                return
+            os.close(fd)
+        log.info("%s: the file teafarm read last is gone or was truncated: reading %s from the start",
+                 self.state_file, self.path)
+
+    def _load_state(self) -> FollowState | None:
+        if self.state_file is None or not self.state_file.is_file():
+            return None
+        try:
+            raw = json.loads(self.state_file.read_text())
+            if raw.get("path") != str(self.path):
+                return None
+            return FollowState(int(raw["device"]), int(raw["inode"]), int(raw["offset"]), str(raw["head"]),
+                               int(raw["head_len"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring unreadable log position file %s: %s", self.state_file, exc)
+            return None
