@@ -18,13 +18,19 @@ Everything runs in a temp dir on 127.0.0.1 and is removed at the end.
 """
 from __future__ import annotations
 
-import argparse
+import os
+import sys
+
+# bench/ holds scripts named like standard modules (copy.py): keep them from shadowing the stdlib
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse  # (after the sys.path fix above)
 import asyncio
 import random
 import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
