@@ -29,6 +29,7 @@ from aiohttp import WSMsgType, web
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.fake.discord-token-for-tests"
 CONTENT_LIMIT = 2000
+MESSAGE_CONTENT_INTENT = 1 << 15
 DISCORD_EPOCH_MS = 1420070400000
 _counter = itertools.count(1)
 
@@ -111,6 +112,7 @@ class FakeDiscord:
     identified_intents: list[int] = field(default_factory=list)
     compressions: list[str] = field(default_factory=list)     # what each gateway connection asked for
     resumes: int = 0
+    message_content_allowed: bool = True     # False: like a bot whose Message Content intent is off
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -206,9 +208,13 @@ class FakeDiscord:
         self._failures.setdefault(route, []).append((status, retry_after))
 
     async def wait_for_calls(self, route: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.calls_of(route)) >= count), timeout)
+        await self.wait_until(lambda: len(self.calls_of(route)) >= count, timeout)
         return self.calls_of(route)
+
+    async def wait_until(self, condition, timeout: float = 10.0) -> None:
+        """Wait until `condition()` holds; it is checked after every recorded call."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
 
     def calls_of(self, route: str) -> list[Call]:
         return [c for c in self.calls if c.route == route]
@@ -234,6 +240,9 @@ class FakeDiscord:
             elif payload["op"] == 2:                        # identify
                 if payload["d"]["token"] != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                if payload["d"]["intents"] & MESSAGE_CONTENT_INTENT and not self.message_content_allowed:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
                 self.identified_intents.append(payload["d"]["intents"])
                 await self._identified(gateway)

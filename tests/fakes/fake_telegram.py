@@ -99,9 +99,13 @@ class FakeTelegram:
         self.failures.setdefault(method, []).append(Failure(code, description or "Bad Request", retry_after))
 
     async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.calls_of(method)) >= count), timeout)
+        await self.wait_until(lambda: len(self.calls_of(method)) >= count, timeout)
         return self.calls_of(method)
+
+    async def wait_until(self, condition, timeout: float = 10.0) -> None:
+        """Wait until `condition()` holds; it is checked after every recorded call."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

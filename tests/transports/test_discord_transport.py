@@ -179,8 +179,7 @@ def test_long_reply_is_split_on_line_boundaries_under_2000_with_code_blocks_inta
     async def scenario():
         async with discord_bot(handler, chat_errors) as (fake, _):
             await fake.send_message("!missed 24h")
-            await fake.wait_for_calls("create_message", 4)
-            await asyncio.sleep(0.3)          # any further pieces
+            await fake.wait_until(lambda: any(rows[-1] in c.body["content"] for c in fake.calls_of("create_message")))
             return fake.calls_of("create_message")
 
     pieces = [c.body["content"] for c in run(scenario())]
@@ -204,6 +203,36 @@ def test_undeliverable_alert_raises_transport_error_and_marks_unhealthy(chat_err
 
     (failures, last_error), healthy_again = run(scenario())
     assert failures == 1 and "Missing Access" in last_error and healthy_again
+
+
+def test_a_failed_reply_is_one_log_line_that_the_harness_sees(chat_errors):
+    async def scenario():
+        async with discord_bot(RecordingHandler(), chat_errors) as (fake, transport):
+            fake.fail_next("create_message", status=403)
+            await fake.send_message("!farm")
+            await fake.wait_for_calls("create_message")
+            await fake.wait_until(lambda: not transport.healthy, timeout=5)
+            return transport.health.last_error
+
+    assert "Missing Access" in run(scenario())
+    (logged,) = chat_errors.take()
+    assert logged.startswith("bot.transports.discord_transport: discord: reply to '/farm'") and "Missing Access" in logged
+
+
+def test_without_the_message_content_intent_start_says_how_to_enable_it(chat_errors):
+    async def scenario():
+        fake = FakeDiscord(message_content_allowed=False)
+        await fake.start()
+        transport = DiscordTransport(DiscordSettings(token=TOKEN), COMMANDS, guild_ready_timeout=0.05)
+        with fake.patched_urls():
+            try:
+                with pytest.raises(TransportError, match="enable the Message Content intent"):
+                    await transport.start(RecordingHandler())
+            finally:
+                await transport.stop()
+                await fake.stop()
+
+    run(scenario())
 
 
 def test_a_handler_bug_is_one_line_to_the_user_and_a_log_entry(chat_errors):

@@ -118,8 +118,7 @@ def test_long_reply_is_split_on_line_boundaries_under_4096_with_pre_blocks_intac
     async def scenario():
         async with telegram_bot(handler, chat_errors) as (fake, _):
             await fake.push_text("/missed 24h", chat_id=DM_CHAT, user_id=DM_CHAT)
-            await fake.wait_for_calls("sendMessage", 2)
-            await asyncio.sleep(0.3)          # any further pieces
+            await fake.wait_until(lambda: any(rows[-1] in (c.shown_text or "") for c in fake.calls_of("sendMessage")))
             return fake.calls_of("sendMessage")
 
     pieces = run(scenario())
