@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 READY_WAIT = 30.0              # seconds start() waits for the gateway before carrying on in the background
 MAX_RATE_LIMIT_WAIT = 60.0     # longer 429 waits raise instead of holding an alert
+DESCRIPTION_LIMIT = 100       # characters of a slash command's or option's description
 NO_MENTIONS = discord.AllowedMentions.none()
 SEND_ERRORS = (discord.DiscordException, aiohttp.ClientError, OSError)
 
@@ -64,8 +65,10 @@ class DiscordTransport(Transport):
             log.warning("discord: bot.discord.alert_channel_ids is empty: no alerts go to Discord")
         self._runner = asyncio.create_task(self.client.start(self._settings.token), name="discord-gateway")
         ready = asyncio.create_task(self._ready.wait())
-        await asyncio.wait({self._runner, ready}, timeout=READY_WAIT, return_when=asyncio.FIRST_COMPLETED)
-        ready.cancel()
+        try:
+            await asyncio.wait({self._runner, ready}, timeout=READY_WAIT, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
         if self._runner.done():
             raise self._start_error(self._runner.exception())
         if not self._ready.is_set():
@@ -119,13 +122,14 @@ class DiscordTransport(Transport):
     def _slash_command(self, spec: CommandSpec) -> app_commands.Command:
         if spec.argument:
             @app_commands.rename(argument=spec.argument)
-            @app_commands.describe(argument=spec.argument_description or spec.argument)
+            @app_commands.describe(argument=(spec.argument_description or spec.argument)[:DESCRIPTION_LIMIT])
             async def callback(interaction: discord.Interaction, argument: str | None = None) -> None:
                 await self._on_slash(interaction, command_line(spec.name, argument or ""))
         else:
             async def callback(interaction: discord.Interaction) -> None:
                 await self._on_slash(interaction, command_line(spec.name))
-        return app_commands.Command(name=spec.name, description=spec.description, callback=callback)
+        # Discord refuses the whole sync when one description passes 100 characters
+        return app_commands.Command(name=spec.name, description=spec.description[:DESCRIPTION_LIMIT], callback=callback)
 
     async def _on_slash(self, interaction: discord.Interaction, text: str) -> None:
         incoming = Incoming(self.name, str(interaction.channel_id), str(interaction.user.id), interaction.user.name,

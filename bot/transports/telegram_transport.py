@@ -23,6 +23,7 @@ from bot.transports.settings import TelegramSettings
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 3     # 429s retried inside PTB before a send counts as failed
+DESCRIPTION_LIMIT = 256    # characters of a command's description in Telegram's menu
 
 
 class TelegramTransport(Transport):
@@ -69,7 +70,8 @@ class TelegramTransport(Transport):
         if not self._commands:
             return
         try:
-            await self.application.bot.set_my_commands([BotCommand(c.name, c.description) for c in self._commands])
+            await self.application.bot.set_my_commands(
+                [BotCommand(c.name, c.description[:DESCRIPTION_LIMIT]) for c in self._commands])
         except TelegramError as exc:     # the menu is a convenience: commands work without it
             log.warning("telegram: could not register the command menu: %s", exc)
 

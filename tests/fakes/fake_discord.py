@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -296,6 +297,12 @@ class FakeDiscord:
                       "bot_require_code_grant": False, "owner": OWNER, "verify_key": "0" * 64, "flags": 0})
 
     async def _sync_commands(self, request: web.Request, call: Call) -> web.Response:
+        for command in call.body:        # Discord's limits; one bad command fails the whole sync
+            described = [command, *command.get("options", [])]
+            if not re.fullmatch(r"[-_a-z0-9]{1,32}", command["name"]) or \
+                    any(not 1 <= len(d["description"]) <= 100 for d in described) or \
+                    any(not re.fullmatch(r"[-_a-z0-9]{1,32}", o["name"]) for o in command.get("options", [])):
+                return jresp({"message": "Invalid Form Body", "code": 50035, "errors": {"name": command["name"]}}, 400)
         return jresp([{**c, "id": snowflake(), "application_id": APP_ID, "version": snowflake()} for c in call.body])
 
     async def _create_message(self, request: web.Request, call: Call) -> web.Response:

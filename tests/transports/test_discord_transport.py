@@ -79,6 +79,27 @@ def test_slash_commands_are_synced_to_the_guild_and_answered(chat_errors):
     assert intents[0] & MESSAGE_CONTENT_INTENT
 
 
+def test_the_bots_own_command_list_is_accepted_by_discord(chat_errors, caplog):
+    from bot.commands.dispatch import command_specs      # the command layer's real list
+
+    async def scenario():
+        fake = FakeDiscord()
+        await fake.start()
+        transport = DiscordTransport(bot_settings().discord, command_specs(), guild_ready_timeout=0.05)
+        with fake.patched_urls():
+            try:
+                await transport.start(RecordingHandler())
+                (sync,) = await fake.wait_for_calls("sync_commands")
+            finally:
+                await transport.stop()
+                await fake.stop()
+        return sync
+
+    sync = run(scenario())
+    assert [c["name"] for c in sync.body] == [s.name for s in command_specs()]
+    assert "slash commands not registered" not in caplog.text      # the fake refuses what Discord refuses
+
+
 def test_prefix_command_is_answered_in_the_channel(chat_errors):
     handler = RecordingHandler(Reply.text("Farm OK", "3 harvesters"))
 
