@@ -1,0 +1,77 @@
+"""The bot's own sqlite file (bot.db beside the store): alert state, outbox, mutes, cursors, rollups.
+
+Kept apart from the store so the store keeps one writer; several connections (the alert engine,
+the command thread, `teafarm ask`) may open it at once: WAL and a busy timeout make that safe, and
+every change that must happen together runs in one BEGIN IMMEDIATE transaction.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (
+    rule TEXT NOT NULL, machine TEXT NOT NULL, key TEXT NOT NULL,
+    status TEXT NOT NULL,                 -- pending (waiting for debounce or grace) or firing
+    severity TEXT NOT NULL, title TEXT NOT NULL, detail TEXT NOT NULL,
+    harvester TEXT NOT NULL DEFAULT '', harvester_id TEXT NOT NULL DEFAULT '',
+    since REAL NOT NULL, due REAL NOT NULL, announced INTEGER NOT NULL DEFAULT 0,
+    reminders INTEGER NOT NULL DEFAULT 0, next_reminder REAL,
+    PRIMARY KEY (rule, machine, key));
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY, created REAL NOT NULL, not_before REAL NOT NULL,
+    machine TEXT NOT NULL, severity TEXT NOT NULL, rule TEXT NOT NULL, reply TEXT NOT NULL,
+    sent_to TEXT NOT NULL DEFAULT '[]',   -- transports that delivered it
+    only_to TEXT NOT NULL DEFAULT '',     -- JSON list: deliver only through these ('' = all)
+    done INTEGER NOT NULL DEFAULT 0,
+    source_time REAL);                    -- server receive time of the event behind it (latency bench)
+CREATE INDEX IF NOT EXISTS outbox_open ON outbox (done, id);
+CREATE TABLE IF NOT EXISTS mutes (target TEXT PRIMARY KEY, until REAL NOT NULL, created REAL NOT NULL, by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rule_memory (
+    rule TEXT NOT NULL, machine TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (rule, machine, key));
+CREATE TABLE IF NOT EXISTS farming_hourly (
+    machine TEXT NOT NULL, harvester TEXT NOT NULL, hour INTEGER NOT NULL,
+    buckets INTEGER NOT NULL, expected INTEGER NOT NULL, answered INTEGER NOT NULL,
+    missed INTEGER NOT NULL, late5 INTEGER NOT NULL, late28 INTEGER NOT NULL, proofs INTEGER NOT NULL,
+    lookup_max REAL NOT NULL, hist TEXT NOT NULL,
+    PRIMARY KEY (hour, machine, harvester));
+"""
+
+
+def connect_botdb(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    with transaction(conn):
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection):
+    """BEGIN IMMEDIATE ... COMMIT; rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def get_cursor(conn: sqlite3.Connection, name: str) -> int:
+    row = conn.execute("SELECT seq FROM cursors WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else 0
+
+
+def set_cursor(conn: sqlite3.Connection, name: str, seq: int) -> None:
+    conn.execute("INSERT INTO cursors (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
+                 (name, seq))

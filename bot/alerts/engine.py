@@ -1,0 +1,221 @@
+"""The alert engine: events by sequence number -> transitions -> rules -> alert state and outbox.
+
+It follows a durable cursor (the last sequence number processed), never wall-clock windows.
+One batch of events, the rules' memory, the alert state, the new outbox rows and the cursor move
+in ONE bot.db transaction: after a crash the batch is simply processed again, so no alert is lost
+and none is written twice.
+
+An alert per (alert name, machine, key) is: pending (waiting for its debounce or a grace period;
+dropped silently if the problem goes away first), then firing (announced once, reminded with
+backoff), then gone (one "recovered" message). Grace: in the first `startup_grace` seconds after
+the bot starts only critical alerts go out, and a machine's first `startup_grace` seconds (its
+initial full sync) announce nothing; what is still wrong afterwards is announced then.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+
+from bot.alerts.botdb import get_cursor, set_cursor, transaction
+from bot.alerts.messages import alert_reply, recovery_reply, reminder_reply
+from bot.alerts.mutes import Mute, active_mutes, is_muted
+from bot.alerts.outbox import enqueue
+from bot.alerts.quiet import QuietHours
+from bot.alerts.rules import Finding, Rule, RuleContext, all_rules, resolved_kinds
+from bot.alerts.rules.base import Memory
+from bot.alerts.rules.copy import seed as seed_copy
+from bot.alerts.rules.plots import seed as seed_plots
+from bot.alerts.settings import AlertSettings
+from bot.alerts.transition import transition_of
+from bot.stats.harvesters import machines_of
+from monitor.store.reader import StoreReader
+
+log = logging.getLogger(__name__)
+
+CURSOR = "alerts"
+BATCH = 2000
+
+
+class AlertEngine:
+    def __init__(self, reader: StoreReader, botdb: sqlite3.Connection, settings: AlertSettings,
+                 started: float | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.reader = reader
+        self.botdb = botdb
+        self.settings = settings
+        self.clock = clock
+        self.started = started if started is not None else clock()
+        self.kinds = resolved_kinds(settings)
+        self.quiet = QuietHours.parse(settings.quiet_hours)
+        self.rules: list[Rule] = [r for r in all_rules() if any(self.kinds[n][1] for n in r.names)]
+        self.by_topic: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            for topic in rule.topics:
+                self.by_topic.setdefault(topic, []).append(rule)
+        self.memory = Memory(botdb)
+
+    # -- events ---------------------------------------------------------------------------------
+    def initialize(self) -> None:
+        """First start of a bot.db on a farm with history: begin at the newest event (old events
+        announce nothing now; retention may have pruned the start anyway) with the rules'
+        memory taken from the state tables."""
+        with transaction(self.botdb):
+            if self.botdb.execute("SELECT 1 FROM cursors WHERE name = ?", (CURSOR,)).fetchone():
+                return
+            newest = self.reader.max_seq()
+            if newest:
+                self.memory.forget_cache()
+                ctx = self._context(self.clock())
+                seed_plots(ctx)
+                seed_copy(ctx)
+                self.memory.flush()
+            set_cursor(self.botdb, CURSOR, newest)
+
+    def process(self, now: float | None = None, limit: int = BATCH) -> int:
+        """Run the rules over the next batch of events; returns how many were processed."""
+        now = self.clock() if now is None else now
+        self.memory.forget_cache()
+        try:
+            with transaction(self.botdb):
+                cursor = get_cursor(self.botdb, CURSOR)
+                events = self.reader.events_after(cursor, limit)
+                if not events:
+                    return 0
+                ctx = self._context(now)
+                first_seen = {m["machine"]: m["first_seen"] or now for m in self.reader.machines()}
+                mutes = active_mutes(self.botdb, now)
+                for event in events:
+                    rules = self.by_topic.get(event.topic)
+                    if not rules:
+                        continue
+                    transition = transition_of(event, self.reader)
+                    for rule in rules:
+                        for finding in self._safe(rule.check, transition, ctx):
+                            self._apply(finding, now, first_seen, mutes)
+                self.memory.flush()
+                set_cursor(self.botdb, CURSOR, events[-1].seq)
+                return len(events)
+        finally:
+            self.memory.forget_cache()
+
+    def catch_up(self, now: float | None = None) -> int:
+        total = 0
+        while (done := self.process(now)):
+            total += done
+        return total
+
+    def cursor(self) -> int:
+        return get_cursor(self.botdb, CURSOR)
+
+    # -- the clock: silence, accepted plot counts, debounce/grace ends, reminders ----------------
+    def tick(self, now: float | None = None) -> None:
+        now = self.clock() if now is None else now
+        self.memory.forget_cache()
+        try:
+            with transaction(self.botdb):
+                ctx = self._context(now)
+                first_seen = {m["machine"]: m["first_seen"] or now for m in self.reader.machines()}
+                mutes = active_mutes(self.botdb, now)
+                for rule in self.rules:
+                    for finding in self._safe(rule.tick, ctx):
+                        self._apply(finding, now, first_seen, mutes)
+                self.memory.flush()
+        finally:
+            self.memory.forget_cache()
+
+    def sweep(self, now: float | None = None) -> None:
+        """Announce pending alerts whose wait is over; remind firing ones that are due."""
+        now = self.clock() if now is None else now
+        with transaction(self.botdb):
+            mutes = active_mutes(self.botdb, now)
+            for row in self.botdb.execute("SELECT * FROM alerts WHERE status = 'pending' AND due <= ?", (now,)).fetchall():
+                self._announce(row, now, mutes)
+            for row in self.botdb.execute("SELECT * FROM alerts WHERE status = 'firing' AND next_reminder <= ?", (now,)).fetchall():
+                if is_muted(mutes, row["rule"], row["machine"], row["harvester_id"]):
+                    continue
+                if not row["announced"]:          # muted when it fired, unmuted since: announce it now
+                    self._announce(row, now, mutes)
+                    continue
+                reminders = row["reminders"] + 1
+                interval = min(self.settings.reminder_first * 2 ** reminders, self.settings.reminder_max)
+                self.botdb.execute("UPDATE alerts SET reminders = ?, next_reminder = ? WHERE rule = ? AND machine = ? AND key = ?",
+                                   (reminders, now + interval, row["rule"], row["machine"], row["key"]))
+                self._send(reminder_reply(row, now), row["machine"], row["rule"], row["severity"], now, None)
+
+    def next_wakeup(self) -> float | None:
+        """When the sweep next has something to do (None: nothing scheduled)."""
+        row = self.botdb.execute(
+            "SELECT min(t) FROM (SELECT min(due) AS t FROM alerts WHERE status = 'pending' "
+            "UNION ALL SELECT min(next_reminder) FROM alerts WHERE status = 'firing')").fetchone()
+        return row[0]
+
+    # -- internals ------------------------------------------------------------------------------
+    def _context(self, now: float) -> RuleContext:
+        return RuleContext(self.settings, self.reader, self.memory, now, self.started, machines_of(self.reader))
+
+    @staticmethod
+    def _safe(method, *args) -> list[Finding]:
+        """A rule that fails on one odd transition is logged and skipped; it never stops the engine."""
+        try:
+            return method(*args) or []
+        except Exception:
+            log.exception("alert rule %s failed on %r", type(method.__self__).__name__, args[0] if args else None)
+            return []
+
+    def _grace_until(self, machine: str, severity: str, first_seen: dict[str, float], now: float) -> float:
+        until = first_seen.get(machine, 0.0) + self.settings.startup_grace
+        if severity != "critical":
+            until = max(until, self.started + self.settings.startup_grace)
+        return until
+
+    def _apply(self, f: Finding, now: float, first_seen: dict[str, float], mutes: list[Mute]) -> None:
+        kind, enabled = self.kinds[f.rule]
+        if not enabled:
+            return
+        severity = f.severity or kind.severity
+        key = (f.rule, f.machine, f.key)
+        if f.one_shot:
+            if is_muted(mutes, f.rule, f.machine, f.harvester_id):
+                return
+            row = {"title": f.title, "detail": f.detail, "machine": f.machine, "harvester": f.harvester, "severity": severity}
+            hold = max(now, self._grace_until(f.machine, severity, first_seen, now))
+            self._send(alert_reply(row), f.machine, f.rule, severity, now, f.source_time, hold)
+            return
+        row = self.botdb.execute("SELECT * FROM alerts WHERE rule = ? AND machine = ? AND key = ?", key).fetchone()
+        if f.active:
+            if row is not None:
+                if f.detail and f.detail != row["detail"]:
+                    self.botdb.execute("UPDATE alerts SET detail = ? WHERE rule = ? AND machine = ? AND key = ?", (f.detail, *key))
+                return
+            due = max(now + kind.debounce, self._grace_until(f.machine, severity, first_seen, now))
+            self.botdb.execute(
+                "INSERT INTO alerts (rule, machine, key, status, severity, title, detail, harvester, harvester_id, since, due) "
+                "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+                (*key, severity, f.title, f.detail, f.harvester, f.harvester_id, now, due))
+            if due <= now:
+                fresh = self.botdb.execute("SELECT * FROM alerts WHERE rule = ? AND machine = ? AND key = ?", key).fetchone()
+                self._announce(fresh, now, mutes, f.source_time)
+            return
+        if row is None:
+            return
+        self.botdb.execute("DELETE FROM alerts WHERE rule = ? AND machine = ? AND key = ?", key)
+        if row["announced"] and not is_muted(mutes, f.rule, f.machine, row["harvester_id"]):
+            self._send(recovery_reply(row, f.detail, now), f.machine, f.rule, "ok", now, f.source_time)
+
+    def _announce(self, row: sqlite3.Row, now: float, mutes: list[Mute], source_time: float | None = None) -> None:
+        muted = is_muted(mutes, row["rule"], row["machine"], row["harvester_id"])
+        # a muted alert is re-checked every sweep (next_reminder = now) so /unmute announces it at once
+        next_reminder = now if muted else now + self.settings.reminder_first
+        self.botdb.execute("UPDATE alerts SET status = 'firing', announced = ?, next_reminder = ? "
+                           "WHERE rule = ? AND machine = ? AND key = ?",
+                           (int(not muted), next_reminder, row["rule"], row["machine"], row["key"]))
+        if not muted:
+            self._send(alert_reply(row), row["machine"], row["rule"], row["severity"], now, source_time)
+
+    def _send(self, reply, machine: str, rule: str, severity: str, now: float, source_time: float | None,
+              hold: float | None = None) -> None:
+        not_before = hold if hold is not None else now
+        if severity != "critical":
+            not_before = self.quiet.release_time(not_before)
+        enqueue(self.botdb, reply, machine, rule, now, not_before, source_time)

@@ -1,0 +1,99 @@
+"""Plots lost (against a per-harvester high-water mark) and unreadable plots.
+
+Counts per harvester follow the plot events in sequence order. A plot that disappears counts as
+lost unless the copier announced it as moving; a slow loss of one plot at a time adds up against
+the high-water mark instead of hiding in the noise. A lower count that persists for
+`plots_lost_accept_after` becomes the new normal (the owner removed plots on purpose).
+"""
+from __future__ import annotations
+
+import os
+
+from bot.alerts.rules.base import Finding, Rule, RuleContext
+from bot.alerts.transition import Transition
+
+MEMORY = "plot_counts"
+DISK_MEMORY = "plot_disks"
+
+
+class PlotHealth(Rule):
+    names = ("plots_lost", "invalid_plots")
+    topics = ("plot",)
+
+    def check(self, t: Transition, ctx: RuleContext) -> list[Finding]:
+        touched: dict[str, tuple[dict, dict]] = {}
+        for row, sign in ((t.before, -1), (t.after, +1)):
+            if row is None:
+                continue
+            node = row.get("harvester_node_id") or ""
+            counts = ctx.memory.get(MEMORY, t.machine, node) or {"valid": 0, "invalid": 0, "hwm": 0, "low_since": None}
+            if node not in touched:
+                touched[node] = (dict(counts), counts)
+            if row.get("status") == "VALID":
+                counts["valid"] = max(0, counts["valid"] + sign)
+            elif row.get("status") == "INVALID":
+                counts["invalid"] = max(0, counts["invalid"] + sign)
+            disk = row.get("disk") or ""
+            ctx.memory.put(DISK_MEMORY, t.machine, disk, max(0, (ctx.memory.get(DISK_MEMORY, t.machine, disk) or 0) + sign) or None)
+            ctx.memory.put(MEMORY, t.machine, node, counts)
+        if t.deleted and t.before.get("status") == "VALID" and self._announced_move(t.before, ctx):
+            counts = touched[t.before.get("harvester_node_id") or ""][1]
+            counts["hwm"] -= 1          # moved away on purpose: the mark follows it
+        findings = []
+        for node, (old, counts) in touched.items():
+            counts["hwm"] = max(counts["hwm"], counts["valid"])
+            deficit = counts["hwm"] - counts["valid"]
+            if deficit > 0 and counts["low_since"] is None:
+                counts["low_since"] = t.time
+            elif deficit == 0:
+                counts["low_since"] = None
+            label = ctx.harvester(node, t.machine)
+            if deficit != old["hwm"] - old["valid"]:
+                findings.append(Finding(
+                    "plots_lost", t.machine, node, deficit > 0, "Plots lost",
+                    f"harvester {label}: {deficit:,} plots lost ({counts['valid']:,} valid of {counts['hwm']:,} seen)",
+                    node, label, source_time=t.server_time))
+            if counts["invalid"] != old["invalid"]:
+                findings.append(Finding(
+                    "invalid_plots", t.machine, node, counts["invalid"] > 0, "Unreadable plots",
+                    f"harvester {label}: {counts['invalid']:,} plots cannot be read (bad file or failing disk)",
+                    node, label, source_time=t.server_time))
+        return findings
+
+    def tick(self, ctx: RuleContext) -> list[Finding]:
+        findings = []
+        for machine, node, counts in list(ctx.memory.all(MEMORY)):
+            low_since = counts.get("low_since")
+            if low_since is None or ctx.now - low_since < ctx.settings.plots_lost_accept_after:
+                continue
+            counts["hwm"], counts["low_since"] = counts["valid"], None
+            ctx.memory.put(MEMORY, machine, node, counts)
+            label = ctx.harvester(node, machine)
+            findings.append(Finding("plots_lost", machine, node, False, "Plots lost",
+                                    f"harvester {label}: {counts['valid']:,} plots accepted as the new normal",
+                                    node, label))
+        return findings
+
+    @staticmethod
+    def _announced_move(plot: dict, ctx: RuleContext) -> bool:
+        name = os.path.basename(plot.get("filename") or "")
+        if not name:
+            return False
+        rows = ctx.reader.query("SELECT 1 FROM copy_job WHERE plot = ? AND state IN ('QUEUED', 'COPYING', 'DONE') LIMIT 1",
+                                (name,))
+        return bool(rows)
+
+
+def plots_on_disk(ctx: RuleContext, machine: str, disk: str) -> int:
+    return ctx.memory.get(DISK_MEMORY, machine, disk) or 0
+
+
+def seed(ctx: RuleContext) -> None:
+    """A bot.db started on an existing farm: counts from the state tables, the mark at today's count."""
+    for r in ctx.reader.query("SELECT machine, harvester_node_id AS node, total(status = 'VALID') AS valid, "
+                              "total(status = 'INVALID') AS invalid FROM plot GROUP BY 1, 2"):
+        valid = int(r["valid"])
+        ctx.memory.put(MEMORY, r["machine"], r["node"] or "",
+                       {"valid": valid, "invalid": int(r["invalid"]), "hwm": valid, "low_since": None})
+    for r in ctx.reader.query("SELECT machine, disk, count(*) AS n FROM plot GROUP BY 1, 2"):
+        ctx.memory.put(DISK_MEMORY, r["machine"], r["disk"] or "", r["n"])

@@ -1,0 +1,120 @@
+"""`teafarm bot`: one asyncio program with the monitoring server, the alert engine, the scheduler
+(silence checks, daily summary, retention, heartbeat) and the chat transports."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.access import guarded
+from bot.alerts.botdb import connect_botdb
+from bot.alerts.heartbeat import ping
+from bot.alerts.quiet import QuietHours
+from bot.alerts.rules import resolved_kinds
+from bot.alerts.service import AlertService
+from bot.commands.base import CommandContext
+from bot.commands.dispatch import Dispatcher, command_specs
+from bot.transports.base import Transport, TransportError
+from bot.transports.factory import build_transports
+from monitor.server.app import ServerApp
+from monitor.store.reader import StoreReader
+from teafarm.config import Config
+from teafarm.typed_config import ConfigError
+
+log = logging.getLogger(__name__)
+
+SILENCE_CHECK_SECONDS = 30
+HEARTBEAT_SECONDS = 60
+
+
+def botdb_path(config: Config) -> Path:
+    """bot.db lives beside the farm database."""
+    return config.data_path(config.server.database, "teafarm.db").with_name("bot.db")
+
+
+def command_context(database: Path, bot_db: Path, config: Config) -> Callable[[], CommandContext]:
+    return lambda: CommandContext(StoreReader(database), connect_botdb(bot_db), config.bot.alerts)
+
+
+def check_alert_settings(config: Config) -> None:
+    """Alert config mistakes, one line each, before anything starts."""
+    settings = config.bot.alerts
+    resolved_kinds(settings)
+    QuietHours.parse(settings.quiet_hours)
+    if settings.daily_summary:
+        _hour_minute(settings.daily_summary)
+    for key in ("group_window", "startup_grace", "reminder_first", "reminder_max", "machine_silent", "farming_window"):
+        if getattr(settings, key) < 0:
+            raise ConfigError(f"bot.alerts.{key}: must not be negative, got {getattr(settings, key)}")
+    if settings.reminder_first <= 0:
+        raise ConfigError("bot.alerts.reminder_first: must be more than 0 seconds")
+
+
+def _hour_minute(text: str) -> tuple[int, int]:
+    hour, _, minute = text.partition(":")
+    try:
+        h, m = int(hour), int(minute)
+    except ValueError:
+        h = m = -1
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise ConfigError(f"bot.alerts.daily_summary: expected HH:MM (e.g. 08:00) or \"\", got {text!r}")
+    return h, m
+
+
+class BotApp:
+    def __init__(self, config: Config, transports: list[Transport] | None = None,
+                 clock: Callable[[], float] = time.time, on_sent=None) -> None:
+        check_alert_settings(config)
+        self.config = config
+        self.scheduler = AsyncIOScheduler()
+        self.server = ServerApp(config, self.scheduler)
+        self.transports = transports if transports is not None else build_transports(config.bot, command_specs())
+        self.botdb_path = botdb_path(config)
+        self.alerts = AlertService(self.server.database_path, self.botdb_path, config.bot.alerts, self.transports,
+                                   clock, on_sent)
+        self.dispatcher = Dispatcher(command_context(self.server.database_path, self.botdb_path, config))
+        self._started: list[Transport] = []
+
+    async def start(self) -> None:
+        await self.server.start()
+        await self.alerts.start()
+        self.server.store.add_commit_listener(self.alerts.wake)
+        handler = guarded(self.dispatcher.handle, self.config.bot)
+        for transport in self.transports:
+            try:
+                await transport.start(handler)
+                self._started.append(transport)
+            except TransportError as exc:   # the others keep working; its alerts wait in the outbox
+                log.error("transport %s did not start: %s", transport.name, exc)
+        self._schedule()
+        self.scheduler.start()
+        log.info("teafarm bot running: transports %s, bot state %s",
+                 ", ".join(t.name for t in self._started) or "none", self.botdb_path)
+
+    def _schedule(self) -> None:
+        settings = self.config.bot.alerts
+        self.scheduler.add_job(self.alerts.tick, "interval", seconds=SILENCE_CHECK_SECONDS, id="silence-check")
+        self.scheduler.add_job(self.alerts.prune_rollup, "interval", hours=24, id="rollup-retention")
+        if settings.daily_summary:
+            hour, minute = _hour_minute(settings.daily_summary)
+            self.scheduler.add_job(self.alerts.daily_summary, "cron", hour=hour, minute=minute, id="daily-summary")
+        if settings.heartbeat_url:
+            self.scheduler.add_job(ping, "interval", seconds=HEARTBEAT_SECONDS, args=[settings.heartbeat_url],
+                                   id="heartbeat", next_run_time=dt.datetime.now())
+
+    async def stop(self) -> None:
+        for transport in self.transports:
+            try:
+                await transport.stop()
+            except Exception:
+                log.exception("transport %s did not stop cleanly", transport.name)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.alerts.stop()
+        self.dispatcher.close()
+        await self.server.stop()
+        log.info("teafarm bot stopped")

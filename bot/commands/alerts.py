@@ -1,0 +1,92 @@
+"""/alerts, /mute <rule|machine|harvester> <duration>, /unmute <target|all>."""
+from __future__ import annotations
+
+from bot.alerts.mutes import active_mutes, add_mute, remove_mute
+from bot.alerts.rules import ALERTS
+from bot.commands import format as fmt
+from bot.commands.base import Command, CommandContext, CommandError
+from bot.commands.farm import no_args
+from bot.reply import Reply, Section
+from bot.stats.harvesters import harvester_label, harvesters
+from bot.transports.base import Incoming
+
+
+def alerts_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
+    no_args(args, "alerts")
+    now = ctx.now()
+    rows = ctx.botdb.execute("SELECT * FROM alerts ORDER BY status DESC, since").fetchall()
+    sections = []
+    firing = [r for r in rows if r["status"] == "firing"]
+    pending = [r for r in rows if r["status"] == "pending"]
+    if firing:
+        sections.append(Section(heading="open", lines=[_line(r, now) for r in firing]))
+    if pending:
+        sections.append(Section(heading="waiting (debounce or grace)", lines=[_line(r, now) for r in pending]))
+    mutes = active_mutes(ctx.botdb, now)
+    if mutes:
+        sections.append(Section(heading="muted", lines=[
+            f"{m.kind} {m.name} for {fmt.duration(m.until - now)} more (by {m.by})" for m in mutes]))
+    if not sections:
+        return Reply.text("Alerts", "No open alert.")
+    return Reply(f"Alerts ({len(firing)} open)", sections)
+
+
+def _line(row, now: float) -> str:
+    who = row["harvester"] or row["machine"]
+    return f"[{row['severity']}] {row['title']}: {row['detail'] or who} (since {fmt.duration(now - row['since'])})"
+
+
+def resolve_target(ctx: CommandContext, text: str) -> str:
+    """A rule name, a machine name or a harvester (node id prefix, or 'machine shortid') -> typed target."""
+    text = text.strip()
+    if text.lower() in ALERTS:
+        return f"rule:{text.lower()}"
+    machines = [m["machine"] for m in ctx.reader.machines()]
+    if text in machines:
+        return f"machine:{text}"
+    nodes = {h.node_id: h for h in harvesters(ctx.reader)}
+    wanted = text.lower().removeprefix("0x")
+    matches = [n for n, h in nodes.items() if h.label.lower() == text.lower() or (len(wanted) >= 4 and n.startswith(wanted))]
+    if len(matches) == 1:
+        return f"harvester:{matches[0]}"
+    if len(matches) > 1:
+        raise CommandError(f"'{text}' matches {len(matches)} harvesters: give more of the node id")
+    raise CommandError(f"'{text}' is not an alert, machine or harvester (alerts: {', '.join(ALERTS)})")
+
+
+def describe(ctx: CommandContext, target: str) -> str:
+    kind, name = target.split(":", 1)
+    if kind == "harvester":
+        home = {h.node_id: h.machine for h in harvesters(ctx.reader)}
+        return f"harvester {harvester_label(home.get(name, ''), name)}"
+    return f"{kind} {name}"
+
+
+def mute_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
+    parts = args.split()
+    if len(parts) < 2:
+        raise CommandError("usage: /mute <alert|machine|harvester> <duration>, e.g. /mute disk_full 2h")
+    target = resolve_target(ctx, " ".join(parts[:-1]))
+    seconds = fmt.parse_duration(parts[-1])
+    now = ctx.now()
+    add_mute(ctx.botdb, target, now + seconds, who.user_name or who.user_id or who.transport, now)
+    return Reply.text("Muted", f"{describe(ctx, target)} muted for {fmt.duration(seconds)} (until {fmt.clock(now + seconds)})")
+
+
+def unmute_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
+    text = args.strip()
+    if not text:
+        raise CommandError("usage: /unmute <alert|machine|harvester> or /unmute all")
+    if text.lower() == "all":
+        count = remove_mute(ctx.botdb, None)
+        return Reply.text("Unmuted", f"{count} mutes removed")
+    target = resolve_target(ctx, text)
+    if not remove_mute(ctx.botdb, target):
+        raise CommandError(f"{describe(ctx, target)} is not muted")
+    return Reply.text("Unmuted", f"{describe(ctx, target)} unmuted")
+
+
+ALERTS_COMMAND = Command("alerts", "Open alerts, alerts waiting for their debounce, and mutes", alerts_command)
+MUTE = Command("mute", "Silence an alert, a machine or a harvester for a while", mute_command,
+               usage="<alert|machine|harvester> <duration>", argument="what")
+UNMUTE = Command("unmute", "End a mute (or all of them)", unmute_command, usage="<alert|machine|harvester|all>", argument="what")

@@ -1,0 +1,67 @@
+"""/machines and /disks [machine]."""
+from __future__ import annotations
+
+from bot.commands import format as fmt
+from bot.commands.base import Command, CommandContext, CommandError
+from bot.commands.farm import EMPTY_FARM, no_args
+from bot.reply import Reply, Section
+from bot.transports.base import Incoming
+
+
+def known_machine(ctx: CommandContext, name: str) -> str:
+    """The machine called `name`, or a CommandError listing a few that exist."""
+    names = [m["machine"] for m in ctx.reader.machines()]
+    if name in names:
+        return name
+    matches = [n for n in names if n.lower() == name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    raise CommandError(f"unknown machine '{name}'" + (f" (known: {shown})" if names else " (no machine has reported yet)"))
+
+
+def machines_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
+    no_args(args, "machines")
+    now = ctx.now()
+    machines = ctx.reader.machines()
+    if not machines:
+        return Reply.text("Machines", EMPTY_FARM)
+    info = {r["machine"]: r for r in ctx.reader.state("machine_info")}
+    cpu = {r["machine"]: r for r in ctx.reader.state("cpu")}
+    ram = {r["machine"]: r for r in ctx.reader.state("ram")}
+    lines = []
+    for m in machines:
+        name = m["machine"]
+        state = "online" if m["connected"] else f"OFFLINE, last seen {fmt.ago(m['last_seen'], now)}"
+        details = [f"teafarm {m['teafarm_version'] or '?'}"]
+        if name in info and info[name]["os"]:
+            details.append(info[name]["os"])
+        if name in cpu:
+            details.append(f"cpu {cpu[name]['usage_percent']:.0f}%")
+        if name in ram:
+            details.append(f"ram {ram[name]['percent']:.0f}%")
+        lines.append(f"{name}: {state}; {', '.join(details)}")
+    online = sum(1 for m in machines if m["connected"])
+    return Reply(f"Machines ({online} of {len(machines)} online)", [Section(lines=lines)])
+
+
+def disks_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
+    machine = known_machine(ctx, args.strip()) if args.strip() else None
+    if not ctx.reader.machines():
+        return Reply.text("Disks", EMPTY_FARM)
+    rows = ctx.reader.state("disk", machine)
+    if not rows:
+        return Reply.text("Disks", f"No disk reported{' by ' + machine if machine else ''}.")
+    sections: dict[str, Section] = {}
+    for d in rows:
+        section = sections.setdefault(d["machine"], Section(heading=d["machine"]))
+        if d["error"]:
+            section.lines.append(f"{d['mountpoint']}: UNREADABLE ({d['error']})")
+        else:
+            section.lines.append(f"{d['mountpoint']}: {d['percent']:.0f}% used, {fmt.size(d['free_bytes'])} free of "
+                                 f"{fmt.size(d['total_bytes'])}{' (network)' if d['network'] else ''}")
+    return Reply(f"Disks{' of ' + machine if machine else ''}", list(sections.values()))
+
+
+MACHINES = Command("machines", "Every machine: online or since when gone, teafarm version, CPU and RAM", machines_command)
+DISKS = Command("disks", "Disks of every machine (or of one): usage, free space, errors", disks_command, usage="[machine]", argument="machine")

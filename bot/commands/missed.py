@@ -1,0 +1,62 @@
+"""/missed [1h|24h|7d]: signage points expected, answered, missed and late per harvester."""
+from __future__ import annotations
+
+import re
+
+from bot.commands import format as fmt
+from bot.commands.base import Command, CommandContext, CommandError
+from bot.commands.farm import EMPTY_FARM
+from bot.commands.harvesters import by_node
+from bot.reply import Reply, Section
+from bot.stats.farming import farm_total, skipped_signage_points, window_totals
+from bot.stats.harvesters import harvester_label, machines_of
+from bot.transports.base import Incoming
+
+WINDOWS = {"1h": 3600.0, "24h": 86400.0, "7d": 7 * 86400.0}
+MAX_WINDOW = 90 * 86400.0      # farming buckets are kept 90 days by default
+
+
+def parse_window(text: str) -> tuple[str, float]:
+    text = text.strip().lower() or "24h"
+    if text in WINDOWS:
+        return text, WINDOWS[text]
+    match = re.fullmatch(r"(\d+)\s*([hd])", text)
+    if match and int(match.group(1)) > 0:
+        seconds = int(match.group(1)) * (3600 if match.group(2) == "h" else 86400)
+        if seconds <= MAX_WINDOW:
+            return f"{match.group(1)}{match.group(2)}", float(seconds)
+    raise CommandError(f"'{text}' is not a window: use 1h, 24h or 7d (or a number of hours/days up to 90d)")
+
+
+def missed(ctx: CommandContext, args: str, who: Incoming) -> Reply:
+    name, seconds = parse_window(args)
+    now = ctx.now()
+    if not ctx.reader.machines():
+        return Reply.text(f"Missed signage points ({name})", EMPTY_FARM)
+    per_harvester = window_totals(ctx.reader, ctx.botdb, now - seconds, now)
+    per_node = by_node(per_harvester)
+    home = {node: machine for machine, node in per_harvester} | machines_of(ctx.reader)
+    seen, skipped = skipped_signage_points(ctx.reader, now - seconds, now)
+    title = f"Missed signage points ({name})"
+    farm_line = (f"farm: {skipped} signage points skipped by the node of {seen + skipped} "
+                 f"({fmt.percent(skipped, seen + skipped)})" if seen + skipped else "farm: no signage point data from a farmer")
+    if not per_node:
+        return Reply(title, [Section(lines=[farm_line, f"No farming statistics in the last {name}."])])
+    header = f"{'harvester':<22} {'expected':>8} {'answered':>8} {'missed':>12} {'late>5s':>12} {'late>28s':>12}"
+    rows = [header]
+    for node, t in sorted(per_node.items(), key=lambda kv: (-kv[1].missed, kv[0])):
+        label = harvester_label(home[node], node)
+        rows.append(f"{label[:22]:<22} {t.expected:>8} {t.answered:>8} {_count_pct(t.missed, t.expected):>12} "
+                    f"{_count_pct(t.late5, t.expected):>12} {_count_pct(t.late28, t.expected):>12}")
+    total = farm_total(per_node)
+    rows.append(f"{'all':<22} {total.expected:>8} {total.answered:>8} {_count_pct(total.missed, total.expected):>12} "
+                f"{_count_pct(total.late5, total.expected):>12} {_count_pct(total.late28, total.expected):>12}")
+    return Reply(title, [Section(lines=[farm_line]), Section(lines=rows, monospace=True)])
+
+
+def _count_pct(count: int, whole: int) -> str:
+    return f"{count} ({100.0 * count / whole:.1f}%)" if whole else str(count)
+
+
+COMMAND = Command("missed", "Signage points expected, answered, missed and late per harvester", missed,
+                  usage="[1h|24h|7d]", argument="window")

@@ -1,0 +1,1 @@
+"""Farm figures shared by commands, alert rules and the daily summary."""
