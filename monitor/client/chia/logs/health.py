@@ -1,0 +1,125 @@
+"""Is the log parser still seeing what it should? (Monitoring that breaks silently when chia changes
+a log line is what farmers complain about most.)
+
+Per file and kind: lines matched and the last match. A kind goes "blind" when
+- its lines keep appearing but no longer parse (near misses: the keyword is there, the regex
+  fails: chia changed the line), or
+- it used to match and has not since, while its service kept writing many lines.
+Only kinds that chia writes regularly while their service runs can go blind by silence; a block
+farmed or an unreadable plot is rare by nature.
+
+Chia's log level matters as much: at WARNING (chia's default) none of the INFO lines are written.
+teafarm reads it from chia's config.yaml and says so; it never changes the user's chia config.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from monitor.client.chia.logs import events as ev
+from protocol import chia_pb2
+
+log = logging.getLogger(__name__)
+
+# kinds written regularly while their service runs (at INFO, farming_info at DEBUG), and that service
+REGULAR_KINDS: dict[str, str] = {
+    "harvester_answer": "harvester",
+    "signage_point": "full_node",
+    "node_peak": "full_node",
+    "wallet_peak": "wallet",
+    "farming_info": "farmer",
+}
+NEAR_MISSES_FOR_BLIND = 3
+LEVELS_HIDING_INFO = ("WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass
+class KindHealth:
+    matched: int = 0
+    last_match_time: float = 0.0
+    service_lines_since: int = 0    # lines of the kind's service since its last match
+    near_misses_since: int = 0      # lines that held the keyword but did not parse, since the last match
+    blind: bool = False
+
+
+class LogHealth:
+    def __init__(self, file: str, blind_after_lines: int = 5000) -> None:
+        self.file = file
+        self.blind_after_lines = blind_after_lines
+        self.kinds: dict[str, KindHealth] = {kind: KindHealth() for kind in REGULAR_KINDS}
+        self._near_misses_seen: dict[str, int] = {}
+
+    def observe(self, block: bytes, events: list[ev.LogEvent], near_misses: dict[str, int]) -> list[str]:
+        """Account for one parsed block; returns the kinds that just went blind."""
+        for event in events:
+            health = self.kinds.setdefault(event.kind, KindHealth())
+            health.matched += 1
+            health.last_match_time = max(health.last_match_time, event.time)
+            health.service_lines_since = 0
+            health.near_misses_since = 0
+        matched_now = {event.kind for event in events}
+        for kind, total in near_misses.items():
+            new = total - self._near_misses_seen.get(kind, 0)
+            self._near_misses_seen[kind] = total
+            if new and kind not in matched_now:
+                self.kinds.setdefault(kind, KindHealth()).near_misses_since += new
+        for kind, service in REGULAR_KINDS.items():
+            if kind not in matched_now:
+                self.kinds[kind].service_lines_since += block.count(b" " + service.encode() + b" ")
+        went_blind = []
+        for kind, health in self.kinds.items():
+            blind = self._is_blind(kind, health)
+            if blind and not health.blind:
+                went_blind.append(kind)
+            health.blind = blind
+        return went_blind
+
+    def _is_blind(self, kind: str, health: KindHealth) -> bool:
+        if health.near_misses_since >= NEAR_MISSES_FOR_BLIND:
+            return True
+        return (kind in REGULAR_KINDS and health.matched > 0
+                and health.service_lines_since >= self.blind_after_lines)
+
+    def messages(self, chia_log_level: str) -> list[chia_pb2.LogHealth]:
+        """One LogHealth per kind that is expected, has matched or has failed to parse."""
+        out = []
+        for kind, health in sorted(self.kinds.items()):
+            out.append(chia_pb2.LogHealth(
+                id=f"{self.file}:{kind}", file=self.file, parser=kind, lines_matched=health.matched,
+                last_match_time=health.last_match_time, blind=health.blind, chia_log_level=chia_log_level))
+        return out
+
+
+def chia_log_level(chia_root: Path) -> str:
+    """chia's `logging.log_level` from $CHIA_ROOT/config/config.yaml ("" when it cannot be read)."""
+    config = chia_root / "config" / "config.yaml"
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return ""
+    for section in (data, *(data.get(name) for name in ("harvester", "farmer", "full_node")
+                            if isinstance(data, dict))):
+        level = _log_level_of(section)
+        if level:
+            return level
+    return ""
+
+
+def _log_level_of(section: object) -> str:
+    settings = section.get("logging") if isinstance(section, dict) else None
+    level = settings.get("log_level") if isinstance(settings, dict) else None
+    return level.upper() if isinstance(level, str) else ""
+
+
+def warn_if_log_level_hides_info(level: str, config_path: Path) -> bool:
+    """Say once, at start, that the log parser will see nothing; never change chia's config."""
+    if level not in LEVELS_HIDING_INFO:
+        return False
+    log.warning("chia logs at %s (%s logging.log_level): the debug.log parser cannot see signage points, "
+                "harvester answers or connections. To enable it run `chia configure --log-level INFO` "
+                "(DEBUG for per-harvester farmer lines) and restart chia; teafarm does not change chia's config.",
+                level, config_path)
+    return True

@@ -1,0 +1,1 @@
+"""Plotter progress from plotter log files: bladebit (RAM and CUDA), MadMax/Gigahorse, chia's plotter."""
