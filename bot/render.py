@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.reply import Reply, Section
 
 DISCORD_LIMIT = 2000       # characters per Discord message
-TELEGRAM_LIMIT = 4096      # characters per Telegram message
+TELEGRAM_LIMIT = 4096      # characters per Telegram message (after its HTML is parsed: raw HTML is longer)
 
 SEVERITY_EMOJI = {"critical": "\N{LARGE RED CIRCLE}", "warning": "\N{LARGE ORANGE CIRCLE}",
                   "info": "\N{LARGE BLUE CIRCLE}", "ok": "\N{WHITE HEAVY CHECK MARK}"}
@@ -100,8 +100,10 @@ HTML_FENCE = CodeFence(start="<pre>", end="</pre>", reopen="<pre>", close="</pre
 def split(text: str, limit: int, fence: CodeFence = MARKDOWN_FENCE) -> list[str]:
     """Split `text` into pieces of at most `limit` characters, on line boundaries where possible.
 
-    A single line longer than a piece is cut (never inside an HTML entity or tag); a monospace
-    block cut in two is closed at the end of one piece and re-opened at the start of the next.
+    A single line longer than a piece is cut (never inside an HTML entity or tag, nor after an
+    escaping backslash); a monospace block cut in two is closed at the end of one piece and
+    re-opened at the start of the next. Characters are counted as UTF-16 units (an emoji is two),
+    the stricter of the ways chat services count.
     """
     budget = limit - len(fence.reopen) - len(fence.close)   # room for a piece's own lines
     if budget < 16:
@@ -113,32 +115,53 @@ def split(text: str, limit: int, fence: CodeFence = MARKDOWN_FENCE) -> list[str]
 
     def flush() -> None:
         nonlocal current, size, starts_in_code
-        if current:
+        # a fence opener as the last line would leave an empty block here: it opens the next piece instead
+        dangling = in_code and len(current) > 1 and current[-1] == fence.start
+        body = current[:-1] if dangling else current
+        if body:
             head = fence.reopen if starts_in_code else ""
-            tail = fence.close if in_code else ""
-            pieces.append(head + "\n".join(current) + tail)
+            tail = fence.close if in_code and not dangling else ""
+            pieces.append(head + "\n".join(body) + tail)
         current, size, starts_in_code = [], 0, in_code
 
     for line in text.split("\n"):
         for chunk in _cut_line(line, budget):
-            if current and size + 1 + len(chunk) > budget:
+            if current and size + 1 + _units(chunk) > budget:
                 flush()
-            size += len(chunk) + (1 if current else 0)
+            size += _units(chunk) + (1 if current else 0)
             current.append(chunk)
             in_code = _code_state_after(chunk, in_code, fence)
     flush()
     return [piece for piece in pieces if piece.strip()] or [""]
 
 
+def _units(text: str) -> int:
+    """Length in UTF-16 code units: characters outside the BMP (most emoji) count twice."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _fitting(line: str, width: int) -> int:
+    """How many characters of `line` fit in `width` UTF-16 units."""
+    units = 0
+    for index, ch in enumerate(line):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > width:
+            return index
+    return len(line)
+
+
 def _cut_line(line: str, width: int) -> list[str]:
     chunks = []
-    while len(line) > width:
-        cut = width
+    while _units(line) > width:
+        cut = _fitting(line, width)
         # do not cut "&amp;" or "<b>" in two: back up to the start of an unfinished one
         for opener, closer in (("&", ";"), ("<", ">")):
             start = line.rfind(opener, 0, cut)
             if start > 0 and line.find(closer, start, cut) == -1 and cut - start <= 16:
                 cut = start
+        trailing_backslashes = len(line[:cut]) - len(line[:cut].rstrip("\\"))
+        if trailing_backslashes % 2 and cut > 1:    # keep "\*" together: alone, "*" would start italics
+            cut -= 1
         chunks.append(line[:cut])
         line = line[cut:]
     chunks.append(line)

@@ -73,3 +73,24 @@ def test_html_pre_block_is_closed_and_reopened_and_entities_are_never_cut():
     assert all(len(p) <= 1000 for p in pieces)
     joined = "".join(shown)
     assert joined.replace("\n", "") == parse_html(text).replace("\n", "")
+
+
+def test_a_code_block_opened_at_the_end_of_a_piece_moves_to_the_next():
+    text = "a" * 1985 + "\n```\n" + "r" * 50 + "\nrow\n```"      # the opener fits, its first row does not
+    first, second = render.split(text, 2000)
+    assert first == "a" * 1985
+    assert second == "```\n" + "r" * 50 + "\nrow\n```"
+
+
+def test_emoji_count_twice_towards_the_limit():
+    line = "\N{LARGE RED CIRCLE}" * 3000              # 6,000 UTF-16 units
+    pieces = render.split(line, 2000)
+    assert all(len(p.encode("utf-16-le")) // 2 <= 2000 for p in pieces)
+    assert "".join(pieces) == line
+
+
+def test_an_escaped_markdown_character_is_never_separated_from_its_backslash():
+    line = "x" * 1983 + "\\*" * 20
+    pieces = render.split(line, 2000)
+    assert all(not p.endswith("\\") or p.endswith("\\\\") for p in pieces[:-1])
+    assert "".join(pieces) == line
