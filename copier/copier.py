@@ -91,10 +91,10 @@ class Copier:
     def _scan(self, now: float) -> None:
         plots = find_plots(expand_folders(self.settings.sources, keep_missing=False))
         finished, busy = finished_plots(plots, now, self.settings.stable_seconds)
-        if len(busy) != self.busy_plots:
+        if len(busy) != self.busy_plots and busy:
             log.info("%d plot(s) still being written or modified in the last %.0f s: waiting for them",
                      len(busy), self.settings.stable_seconds)
-            self.busy_plots = len(busy)
+        self.busy_plots = len(busy)
         ready = {p.path: p for p in finished}
         present = {p.path for p in plots}
         for path in [p for p in self.waiting if p not in ready or ready[p].size != self.waiting[p].plot.size]:
@@ -207,6 +207,7 @@ class Copier:
             item = self.results.get(timeout=timeout)
         except queue.Empty:
             return
+        self.progress.clear()   # outcomes are logged: no bar in front of them
         while True:
             self._finish(*item)
             try:
@@ -245,6 +246,7 @@ class Copier:
 
     def _log_done(self, job: Job, result: MoveResult) -> None:
         name, folder = job.plot.path.name, job.target.folder
+        job.status.rate_bytes_per_s = 0.0   # a rename or a check copies nothing
         if result.method == "rename":
             log.info("moved %s (%s) to %s: renamed, same filesystem", name, human_bytes(result.size), folder)
         elif result.method == "already there":

@@ -104,6 +104,7 @@ def _copy_into_place(src: int, source: Path, size: int, folder: Path, verify_che
         try:
             method = stream(src, dst, size, progress, stop, limiter)
             os.fsync(dst)
+            drop_cached_pages(dst)   # 100 GiB of clean plot pages would push everything else out
         except OSError as exc:
             raise _classify(exc, src, size, folder) from None
         _check_written(dst, partial, size)
@@ -231,7 +232,10 @@ def _remove_source(source: Path, copied: os.stat_result) -> bool:
         return False
     except OSError as exc:
         raise SourceFault(f"{source}: copied, but cannot delete the source ({exc.strerror})") from None
-    _fsync_folder(source.parent)
+    try:
+        _fsync_folder(source.parent)
+    except MoveError:
+        pass   # the plot is safe at the target; at worst a crash brings the source back, and it is deduplicated
     return True
 
 

@@ -51,7 +51,8 @@ def find_plots(folders: list[Path]) -> list[Plot]:
                 st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            plots.append(Plot(Path(entry.path), st.st_size, st.st_mtime))
+            if st.st_size > 0:   # an empty "plot" is a plotter that has not started writing
+                plots.append(Plot(Path(entry.path), st.st_size, st.st_mtime))
     return sorted(plots, key=lambda p: (p.mtime, p.path.name))
 
 
