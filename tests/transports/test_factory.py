@@ -1,6 +1,8 @@
 """Transports chosen from the configuration, and the ids they read from it."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.settings import BotSettings
@@ -9,8 +11,8 @@ from bot.transports.discord_transport import DiscordTransport
 from bot.transports.factory import build_transports
 from bot.transports.settings import DiscordSettings
 from bot.transports.telegram_transport import TelegramTransport
-from teafarm.config import parse_config_file
-from teafarm.typed_config import ConfigError
+from teafarm.config import Config, parse_config_file
+from teafarm.typed_config import ConfigError, to_plain
 
 
 def kinds(settings: BotSettings) -> list[type]:
@@ -42,3 +44,9 @@ def test_ids_may_be_numbers_or_text_and_are_kept_as_text(tmp_path):
 def test_a_discord_id_that_is_not_a_number_is_one_clear_config_error():
     with pytest.raises(ConfigError, match=r"bot.discord.alert_channel_ids: '#alerts' is not a Discord id"):
         DiscordTransport(DiscordSettings(token="x", alert_channel_ids=["#alerts"]))
+
+
+def test_config_yml_documents_the_transport_defaults():
+    documented = parse_config_file(Path(__file__).resolve().parents[2] / "config.yml").bot
+    for section in ("discord", "telegram", "console"):
+        assert to_plain(getattr(documented, section)) == to_plain(getattr(Config().bot, section)), section
