@@ -53,8 +53,9 @@ def _s(raw: bytes | None) -> str:
 
 
 _ELIGIBLE = " plots were eligible for farming "
+_ELIGIBLE_ANCHOR = " plots were eligible"  # short enough to still find a reworded line (a near miss)
 _ANSWER_TAIL = (r"Found (\d+) (?:V1 )?proofs?(?: and (\d+) V2 qualit(?:ies|y))?\. "
-                r"Time: ([0-9.]+) s\. Total (\d+) plots?")
+                r"Time: (\d+(?:\.\d+)?) s\. Total (\d+) plots?")
 _PLOT_FILE = ".plot"  # every complaint about a plot file names one
 
 
@@ -74,9 +75,9 @@ RULES: tuple[Rule, ...] = (
     # >= 2.5.7: "challenge_hash: 87b15ee553 ...1 plots were eligible for farming challengeFound 1 V1 proofs
     #            and 0 V2 qualities. Time: 0.07103 s. Total 10 plots"
     _rule("harvester_answer", "challenge_hash: ",
-          rf"challenge_hash: ([0-9a-f]+) \.\.\.(\d+){_ELIGIBLE}challenge{_ANSWER_TAIL}", _answer_257, anchor=_ELIGIBLE),
+          rf"challenge_hash: ([0-9a-f]+) \.\.\.(\d+){_ELIGIBLE}challenge{_ANSWER_TAIL}", _answer_257, anchor=_ELIGIBLE_ANCHOR),
     # <= 2.5.6: "13 plots were eligible for farming c014e359c1... Found 0 proofs. Time: 1.72367 s. Total 3135 plots"
-    _rule("harvester_answer", _ELIGIBLE,
+    _rule("harvester_answer", _ELIGIBLE_ANCHOR,
           rf"(\d+){_ELIGIBLE}([0-9a-f]+)\.\.\. ?{_ANSWER_TAIL}", _answer_old, back=12),
     _rule("signage_point", "Finished signage point ",
           rf"Finished signage point (\d+)/(\d+): CC: {_HEX} RC: {_HEX}",
@@ -92,8 +93,8 @@ RULES: tuple[Rule, ...] = (
           lambda t, s, m: ev.WalletPeak(t, s, int(m[1]), int(m[2]))),
     _rule("plot_refresh", "_plot_refresh_callback: event ",
           r"_plot_refresh_callback: event (\w+), loaded (\d+), removed (\d+), processed (\d+), "
-          r"remaining (\d+), duration: ([0-9.]+) seconds, total plots: (\d+)", _refresh),
-    _rule("plots_loaded", "Loaded a total of ", r"Loaded a total of (\d+) plots of size (.+?), in ([0-9.]+) seconds",
+          r"remaining (\d+), duration: (\d+(?:\.\d+)?) seconds, total plots: (\d+)", _refresh),
+    _rule("plots_loaded", "Loaded a total of ", r"Loaded a total of (\d+) plots of size (.+?), in (\d+(?:\.\d+)?) seconds",
           lambda t, s, m: ev.PlotsLoaded(t, s, int(m[1]), _s(m[2]), float(m[3]))),
     _rule("unreadable_plot", "Error plot file ", r"Error plot file (.+?) may no longer exist ?(.*)",
           lambda t, s, m: ev.UnreadablePlot(t, s, _s(m[1]), _s(m[2]).strip()), anchor=_PLOT_FILE),
@@ -104,7 +105,7 @@ RULES: tuple[Rule, ...] = (
           lambda t, s, m: ev.DuplicatePlot(t, s, _s(m[1]), _s(m[2])), anchor=_PLOT_FILE),
     _rule("plot_key_missing", "Plot ", r"Plot (.+?) has a farmer public key that is not in the farmer's pk list",
           lambda t, s, m: ev.PlotKeyMissing(t, s, _s(m[1])), anchor=_PLOT_FILE),
-    _rule("slow_lookup", "Looking up qualities on ", r"Looking up qualities on (.+?) took: ([0-9.]+)",
+    _rule("slow_lookup", "Looking up qualities on ", r"Looking up qualities on (.+?) took: (\d+(?:\.\d+)?)",
           lambda t, s, m: ev.SlowLookup(t, s, _s(m[1]), float(m[2])), anchor=_PLOT_FILE),
     _rule("peer_connected", "Connected with ", rf"Connected with (\w+) {_PEER}",
           lambda t, s, m: ev.PeerConnected(t, s, _s(m[1]), _s(m[2]), int(m[3]))),

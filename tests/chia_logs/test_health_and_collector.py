@@ -1,0 +1,148 @@
+"""Log health (blind parsers, chia's log level) and the ChiaLogCollector on real files."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from monitor.client.chia.logs import events as ev
+from monitor.client.chia.logs.collector import ChiaLogCollector, debug_log_path
+from monitor.client.chia.logs.health import LogHealth, chia_log_level
+from monitor.client.chia.logs.parser import ChiaLogParser
+from protocol import events_pb2
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "chia"
+ANSWER_257 = ("2026-11-28T01:47:53.{ms:03d} 2.7.5 harvester chia.harvester.harvester: INFO     challenge_hash: "
+              "87b15ee553 ...1 plots were eligible for farming challengeFound {proofs} V1 proofs and 0 V2 qualities. "
+              "Time: 0.07103 s. Total 10 plots\n")
+OTHER_HARVESTER = ("2026-11-28T01:47:54.000 2.7.5 harvester chia.plotting.cache     : INFO     "
+                   "Saved 1392 bytes of cached data\n")
+# what a future chia might write instead: the keyword is there, the shape is not
+CHANGED = ("2026-11-28T01:47:55.000 3.0.0 harvester chia.harvester.harvester: INFO     1 plots were eligible for "
+           "farming: proofs=0 time=0.1\n")
+
+
+def feed(health: LogHealth, parser: ChiaLogParser, text: str) -> list[str]:
+    data = text.encode()
+    return health.observe(data, parser.parse(data), parser.near_misses)
+
+
+def test_parser_that_stops_matching_while_its_service_logs_goes_blind() -> None:
+    health, parser = LogHealth("debug.log", blind_after_lines=50), ChiaLogParser()
+    assert feed(health, parser, "".join(ANSWER_257.format(ms=i, proofs=0) for i in range(20))) == []
+    assert feed(health, parser, OTHER_HARVESTER * 49) == []
+    assert feed(health, parser, OTHER_HARVESTER) == ["harvester_answer"]
+    message = {m.parser: m for m in health.messages("INFO")}["harvester_answer"]
+    assert (message.blind, message.lines_matched, message.id) == (True, 20, "debug.log:harvester_answer")
+    assert feed(health, parser, ANSWER_257.format(ms=999, proofs=0)) == []
+    assert not {m.parser: m for m in health.messages("INFO")}["harvester_answer"].blind
+
+
+def test_lines_that_no_longer_parse_make_a_parser_blind_quickly() -> None:
+    health, parser = LogHealth("debug.log"), ChiaLogParser()
+    feed(health, parser, ANSWER_257.format(ms=1, proofs=0))
+    assert feed(health, parser, CHANGED * 3) == ["harvester_answer"]
+
+
+def test_silence_of_a_stopped_service_is_not_blindness() -> None:
+    health, parser = LogHealth("debug.log", blind_after_lines=50), ChiaLogParser()
+    feed(health, parser, ANSWER_257.format(ms=1, proofs=0))
+    farmer_line = ("2026-11-28T01:47:15.598 2.7.5 farmer farmer                     : INFO     "
+                   "Waiting for ChiaServer to be closed\n")
+    assert feed(health, parser, farmer_line * 500) == []
+
+
+def test_a_parser_that_never_matched_is_not_blind_by_silence() -> None:
+    health, parser = LogHealth("debug.log", blind_after_lines=10), ChiaLogParser()
+    assert feed(health, parser, OTHER_HARVESTER * 100) == []
+
+
+def write_config(root: Path, text: str) -> Path:
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    (root / "config" / "config.yaml").write_text(text)
+    return root
+
+
+def test_chia_log_level_from_config(tmp_path: Path) -> None:
+    anchored = ("logging: &logging\n  log_level: WARNING\n  log_stdout: false\n"
+                "harvester:\n  logging: *logging\n")
+    assert chia_log_level(write_config(tmp_path / "a", anchored)) == "WARNING"
+    assert chia_log_level(write_config(tmp_path / "b", "farmer:\n  logging:\n    log_level: debug\n")) == "DEBUG"
+    assert chia_log_level(write_config(tmp_path / "c", ": not yaml: [")) == ""
+    assert chia_log_level(tmp_path / "missing") == ""
+
+
+def test_collector_warns_once_about_warning_level_and_leaves_config_alone(tmp_path: Path, caplog) -> None:
+    root = write_config(tmp_path / "chia", "logging:\n  log_level: WARNING\n")
+    before = (root / "config" / "config.yaml").read_bytes()
+    collector = ChiaLogCollector(tmp_path / "debug.log", tmp_path / "state.json", chia_root=root)
+
+    async def run() -> events_pb2.ComputerInfo:
+        await collector.start()
+        snapshot = events_pb2.ComputerInfo()
+        await collector.collect(snapshot)
+        await collector.stop()
+        return snapshot
+
+    with caplog.at_level(logging.WARNING):
+        snapshot = asyncio.run(run())
+    warnings = [r for r in caplog.records if "log_level" in r.getMessage()]
+    assert len(warnings) == 1 and "WARNING" in warnings[0].getMessage()
+    assert (root / "config" / "config.yaml").read_bytes() == before
+    assert {m.chia_log_level for m in snapshot.log_health} == {"WARNING"}
+
+
+def test_collector_follows_the_log_hands_events_on_and_queues_proofs(tmp_path: Path) -> None:
+    log_file, state = tmp_path / "debug.log", tmp_path / "state.json"
+    log_file.write_text("history that must not be replayed\n" + ANSWER_257.format(ms=0, proofs=5))
+    seen: list[ev.LogEvent] = []
+    woken: list[bool] = []
+
+    async def run() -> events_pb2.ComputerInfo:
+        collector = ChiaLogCollector(log_file, state, on_event=seen.append, harvester_node_id="ab" * 32)
+        collector.follower.min_wait = collector.follower.max_wait = 0.02
+        collector.wake = lambda: woken.append(True)
+        await collector.start()
+        await asyncio.sleep(0.2)
+        with log_file.open("a") as file:
+            file.write(ANSWER_257.format(ms=1, proofs=2))
+            file.write("2026-11-28T01:48:00.000 2.7.5 full_node chia.full_node.full_node: INFO     🍀 ️Farmed "
+                       f"unfinished_block {'cd' * 32}, SP: 49, validation time: 0.02 seconds, cost: 1\n")
+        for _ in range(500):
+            if len(seen) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        snapshot = events_pb2.ComputerInfo()
+        await collector.collect(snapshot)
+        facts.extend(collector.take_facts())
+        await collector.stop()
+        return snapshot
+
+    facts: list[events_pb2.UpdateEvent] = []
+    snapshot = asyncio.run(run())
+    assert [e.kind for e in seen] == ["harvester_answer", "block_farmed"]
+    proofs = [f for f in facts if f.WhichOneof("payload") == "proof"]
+    blocks = [f for f in facts if f.WhichOneof("payload") == "block"]
+    assert len(proofs) == 2 and {p.proof.harvester_node_id for p in proofs} == {"ab" * 32}
+    assert proofs[0].timestamp == seen[0].time
+    assert blocks[0].block.header_hash == "cd" * 32 and blocks[0].block.signage_point_index == 49
+    assert woken
+    health = {m.parser: m for m in snapshot.log_health}
+    assert health["harvester_answer"].lines_matched == 1
+    assert health["harvester_answer"].id == f"{log_file}:harvester_answer"
+
+
+def test_a_failing_consumer_does_not_stop_the_log(tmp_path: Path) -> None:
+    def broken(event: ev.LogEvent) -> None:
+        raise RuntimeError("consumer bug")
+
+    collector = ChiaLogCollector(tmp_path / "debug.log", None, on_event=broken)
+    collector.handle(ANSWER_257.format(ms=0, proofs=1).encode())
+    collector.handle(ANSWER_257.format(ms=1, proofs=1).encode())
+    assert len(collector.take_facts()) == 2
+
+
+def test_debug_log_path(tmp_path: Path) -> None:
+    assert debug_log_path("", tmp_path) == tmp_path / "log" / "debug.log"
+    assert debug_log_path("off", tmp_path) is None
+    assert debug_log_path(str(tmp_path / "x.log"), Path("/nowhere")) == tmp_path / "x.log"
