@@ -137,7 +137,7 @@ def split(text: str, limit: int, fence: CodeFence = MARKDOWN_FENCE) -> list[str]
 
 def _units(text: str) -> int:
     """Length in UTF-16 code units: characters outside the BMP (most emoji) count twice."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
 def _fitting(line: str, width: int) -> int:
@@ -169,6 +169,8 @@ def _cut_line(line: str, width: int) -> list[str]:
 
 
 def _code_state_after(line: str, in_code: bool, fence: CodeFence) -> bool:
+    if fence.start not in line and fence.end not in line:
+        return in_code
     tokens = {fence.start, fence.end}
     for match in re.finditer("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)), line):
         token = match.group(0)
