@@ -22,12 +22,16 @@ class PlotterLogReader:
         self.follower = LogFollower(path, None, start_at_end=False)
         self.log: PlotterLog | None = None
         self._undetected: list[str] = []   # lines before the plotter is known
+        self._generation = 0               # the follower's file: a new one is a new plotter run
 
     def update(self) -> None:
         """Read what was added since the last update (bounded per call)."""
         budget = MAX_BYTES_PER_UPDATE
         while budget > 0 and (data := self.follower.poll()):
             budget -= len(data)
+            if self.follower.generation != self._generation:
+                self._generation = self.follower.generation
+                self.log, self._undetected = None, []
             for line in data.decode("utf-8", "replace").splitlines():
                 self._feed(line.strip("\r"))
 

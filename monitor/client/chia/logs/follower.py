@@ -61,6 +61,7 @@ class LogFollower:
         self._skip_fragment = False          # started mid-file: drop text before the first newline
         self._committed: FollowState | None = None
         self._loaded = False
+        self.generation = 0                  # counts the files (or truncations) read from their start
 
     # ---- public -----------------------------------------------------------------------------
 
@@ -155,7 +156,8 @@ class LogFollower:
         self._partial = b""
         if not self._open_path(from_start=True):
             self._state = None
-        return tail
+            return tail
+        return tail or self.poll()
 
     def _truncated(self) -> bool:
         """Cut short, or cut and written again (its first bytes are no longer the ones we know)."""
@@ -167,6 +169,7 @@ class LogFollower:
         self._partial = b""
         self._read_pos = 0
         self._state = self._new_state(self._fd, 0)
+        self.generation += 1
 
     # ---- opening ----------------------------------------------------------------------------
 
@@ -182,6 +185,7 @@ class LogFollower:
         self._read_pos = offset
         self._partial = b""
         self._skip_fragment = offset > 0 and os.pread(fd, 1, offset - 1) != b"\n"
+        self.generation += 1
         return True
 
     def _new_state(self, fd: int, offset: int) -> FollowState:
