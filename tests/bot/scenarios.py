@@ -1,0 +1,138 @@
+"""For every state alert: events that set up a machine, make the problem, keep it (more of the
+same, which must not send again) and clear it. One-shot news alerts only have `problem`."""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from protocol import events_pb2
+from tests.bot.farmfill import ADD, DELETE, UPDATE, disk, event, farming, harvester, plot
+
+Events = list[events_pb2.UpdateEvent]
+
+
+@dataclass
+class Scenario:
+    alert: str
+    title: str
+    setup: Callable[[], Events] = lambda: []
+    problem: Callable[[], Events] = lambda: []
+    repeat: Callable[[], Events] = lambda: []
+    clear: Callable[[], Events] = lambda: []
+    names_harvester: bool = False
+    one_shot: bool = False
+    detail: str = ""           # a piece of text the alert must carry
+
+
+NODE = "c3" * 32
+LAUNCHER = "d4" * 32
+
+
+_slots = itertools.count()
+
+
+def _buckets(count: int, expected: int, missed: int, p95: float) -> Events:
+    """Minute buckets in a fresh 2-hour slot, later than any sent before: each call is a new hour of farming."""
+    start = time.time() - 100 * 86400 + 7200 * next(_slots)
+    return [farming(NODE, start + 60 * i, expected=expected, missed=missed, p95=p95) for i in range(count)]
+
+
+def _plots(*ids: str, kind=ADD, status=1) -> Events:
+    return [plot(i, NODE, status=status, kind=kind) for i in ids]
+
+
+def _partial(accepted: bool) -> events_pb2.UpdateEvent:
+    return event("partial", launcher_id=LAUNCHER, harvester_node_id=NODE, accepted=accepted, error="" if accepted else "Invalid signature")
+
+
+def _pool(reachable: bool, kind=ADD, error: str = "") -> events_pb2.UpdateEvent:
+    return event("pool", kind, id=LAUNCHER, launcher_id=LAUNCHER, pool_url="https://pool.example", reachable=reachable, last_error=error)
+
+
+SCENARIOS = [
+    Scenario("harvester_disconnected", "Harvester disconnected",
+             setup=lambda: [harvester(NODE, True, plots=7)],
+             problem=lambda: [harvester(NODE, False, UPDATE, plots=7)],
+             repeat=lambda: [harvester(NODE, False, UPDATE, plots=7, disconnected_since=time.time())],
+             clear=lambda: [harvester(NODE, True, UPDATE, plots=7)], names_harvester=True, detail="7 plots no longer farmed"),
+    Scenario("plots_lost", "Plots lost",
+             setup=lambda: _plots("p1", "p2", "p3"),
+             problem=lambda: _plots("p1", kind=DELETE),
+             repeat=lambda: _plots("p2", kind=DELETE),
+             clear=lambda: _plots("p1", "p2"), names_harvester=True, detail="1 plots lost (2 valid of 3 seen)"),
+    Scenario("invalid_plots", "Unreadable plots",
+             setup=lambda: _plots("p1", "p2", "p3"),
+             problem=lambda: _plots("p1", kind=UPDATE, status=2),
+             repeat=lambda: _plots("p2", kind=UPDATE, status=2),
+             clear=lambda: _plots("p1", "p2", kind=UPDATE), names_harvester=True, detail="1 plots cannot be read"),
+    Scenario("disk_gone", "Disk gone",
+             setup=lambda: [disk("/mnt/farm1")],
+             problem=lambda: [event("disk", DELETE, id="/mnt/farm1")],
+             repeat=lambda: [disk("/mnt/other")],
+             clear=lambda: [disk("/mnt/farm1")], detail="/mnt/farm1 on"),
+    Scenario("disk_full", "Disk almost full",
+             setup=lambda: [disk("/var", 50.0)],
+             problem=lambda: [disk("/var", 97.0, UPDATE)],
+             repeat=lambda: [disk("/var", 98.0, UPDATE)],
+             clear=lambda: [disk("/var", 60.0, UPDATE)], detail="/var on"),
+    Scenario("ram_full", "RAM full",
+             setup=lambda: [event("ram", percent=50.0)],
+             problem=lambda: [event("ram", UPDATE, percent=97.0)],
+             repeat=lambda: [event("ram", UPDATE, percent=99.0)],
+             clear=lambda: [event("ram", UPDATE, percent=40.0)], detail="97% of its RAM"),
+    Scenario("node_out_of_sync", "Full node out of sync",
+             setup=lambda: [event("full_node", synced=True, peak_height=100)],
+             problem=lambda: [event("full_node", UPDATE, synced=False, syncing=True, peak_height=101)],
+             repeat=lambda: [event("full_node", UPDATE, synced=False, syncing=True, peak_height=102)],
+             clear=lambda: [event("full_node", UPDATE, synced=True, peak_height=103)], detail="lost sync at height 101"),
+    Scenario("wallet_out_of_sync", "Wallet out of sync",
+             setup=lambda: [event("wallet", synced=True, height=100)],
+             problem=lambda: [event("wallet", UPDATE, synced=False, height=101)],
+             repeat=lambda: [event("wallet", UPDATE, synced=False, height=102)],
+             clear=lambda: [event("wallet", UPDATE, synced=True, height=103)], detail="wallet on"),
+    Scenario("service_stopped", "Chia service stopped",
+             setup=lambda: [event("chia_service", id="harvester", state=3), event("chia_service", id="wallet", state=2)],
+             problem=lambda: [event("chia_service", UPDATE, id="harvester", state=2)],
+             repeat=lambda: [event("chia_service", UPDATE, id="harvester", state=4, error="RPC refused")],
+             clear=lambda: [event("chia_service", UPDATE, id="harvester", state=3)], detail="chia harvester on"),
+    Scenario("missed_signage_points", "Missed signage points",
+             problem=lambda: _buckets(2, 64, 20, 0.3),
+             repeat=lambda: _buckets(1, 64, 30, 0.3),
+             clear=lambda: _buckets(10, 64, 0, 0.3), names_harvester=True, detail="missed 20 of 64 signage points (31.2%)"),
+    Scenario("slow_lookups", "Slow lookups",
+             problem=lambda: _buckets(5, 6, 0, 9.0),
+             repeat=lambda: _buckets(6, 6, 0, 12.0),
+             clear=lambda: _buckets(10, 6, 0, 0.3), names_harvester=True, detail="lookup p95 9.0 s"),
+    Scenario("monitoring_blind", "Monitoring blind",
+             setup=lambda: [event("log_health", id="debug.log:harvester", file="debug.log", parser="harvester", blind=False)],
+             problem=lambda: [event("log_health", UPDATE, id="debug.log:harvester", file="debug.log", parser="harvester", blind=True)],
+             repeat=lambda: [event("log_health", UPDATE, id="debug.log:harvester", file="debug.log", parser="harvester", blind=True, lines_matched=1)],
+             clear=lambda: [event("log_health", UPDATE, id="debug.log:harvester", file="debug.log", parser="harvester", blind=False)],
+             detail="harvester stopped matching lines in debug.log"),
+    Scenario("partials_failing", "Partials failing",
+             problem=lambda: [_partial(False), _partial(False), _partial(False)],
+             repeat=lambda: [_partial(False)],
+             clear=lambda: [_partial(True)], detail="Invalid signature"),
+    Scenario("pool_unreachable", "Pool unreachable",
+             setup=lambda: [_pool(True)],
+             problem=lambda: [_pool(False, UPDATE, "timeout")],
+             repeat=lambda: [_pool(False, UPDATE, "refused")],
+             clear=lambda: [_pool(True, UPDATE)], detail="https://pool.example cannot be reached"),
+    Scenario("copy_targets_full", "Every copy target full",
+             setup=lambda: [event("copy_target", id="/mnt/t1", state=1)],
+             problem=lambda: [event("copy_target", UPDATE, id="/mnt/t1", state=2)],
+             repeat=lambda: [event("copy_target", id="/mnt/t2", state=2)],
+             clear=lambda: [event("copy_target", UPDATE, id="/mnt/t2", state=1)], detail="no target with room"),
+    Scenario("proof_found", "Proof found", one_shot=True, names_harvester=True,
+             problem=lambda: [event("proof", harvester_node_id=NODE, plot="plot-k32-abc.plot")], detail="plot-k32-abc.plot"),
+    Scenario("block_found", "Block farmed", one_shot=True,
+             problem=lambda: [event("block", height=4242, signage_point_index=7)], detail="farmed block 4242"),
+    Scenario("copy_failed", "Copy failed", one_shot=True,
+             setup=lambda: [event("copy_job", id="j1", plot="plot-k32-z.plot", target="/mnt/t1", state=2)],
+             problem=lambda: [event("copy_job", UPDATE, id="j1", plot="plot-k32-z.plot", target="/mnt/t1", state=4, error="EIO")],
+             detail="plot-k32-z.plot -> /mnt/t1"),
+]
+STATEFUL = [s for s in SCENARIOS if not s.one_shot]
+BY_ALERT = {s.alert: s for s in SCENARIOS}
