@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 
-from tests.copier.conftest import TEAFARM, make_plot, wait_for, write_config
+import pytest
+
+from copier.commands import check_settings
+from copier.settings import CopierSettings
+from teafarm.typed_config import ConfigError
+from tests.copier.conftest import TEAFARM, digest, make_plot, wait_for, write_config
 
 
 def copy(*args: str) -> subprocess.CompletedProcess:
@@ -20,17 +26,31 @@ def test_unknown_key_and_bad_value_name_the_key(tmp_path):
     done = copy("--config", str(write_config(tmp_path, [tmp_path], [tmp_path], writers_per_disk=2)))
     assert done.returncode == 2 and "copy.writers_per_disk: unknown key" in done.stderr
     assert "Traceback" not in done.stderr
-    done = copy("--config", str(write_config(tmp_path, [tmp_path], [tmp_path], max_writers=0)))
-    assert done.returncode == 2 and "copy.max_writers: must be at least 1" in done.stderr
 
 
-def test_command_line_folders_override_the_config(tmp_path):
+@pytest.mark.parametrize("key, value, problem", [
+    ("max_writers", 0, "copy.max_writers: must be at least 1, got 0"),
+    ("bandwidth_limit_mb", -1.0, "copy.bandwidth_limit_mb: must not be negative, got -1.0"),
+    ("scan_interval", 0.0, "copy.scan_interval: must be more than 0 seconds, got 0.0"),
+    ("exclude_marker", "a/b", "copy.exclude_marker: must be a plain file name, got 'a/b'"),
+])
+def test_bad_values_name_the_key(key, value, problem):
+    settings = replace(CopierSettings(sources=["/s"], targets=["/t"]), **{key: value})
+    with pytest.raises(ConfigError) as caught:
+        check_settings(settings)
+    assert str(caught.value) == problem
+
+
+def test_command_line_folders_override_the_config_and_same_filesystem_renames(tmp_path):
     source, target = tmp_path / "cli-source", tmp_path / "cli-target"
-    make_plot(source, "plot-k32-cli.plot", 100_000)
+    expected = make_plot(source, "plot-k32-cli.plot", 1_000_000)
+    inode = (source / "plot-k32-cli.plot").stat().st_ino
     config = write_config(tmp_path, [tmp_path / "elsewhere"], [tmp_path / "nowhere"])
     done = copy("--config", str(config), "--once", "--source", str(source), "--target", str(target))
     assert done.returncode == 0, done.stderr
-    assert (target / "plot-k32-cli.plot").exists()
+    moved = target / "plot-k32-cli.plot"
+    assert moved.stat().st_ino == inode and digest(moved) == expected, "same filesystem: a rename, not a copy"
+    assert list(source.iterdir()) == [] and not (tmp_path / "nowhere").exists()
 
 
 def test_a_second_copier_on_the_same_status_file_is_refused(tmp_path, start_copier):

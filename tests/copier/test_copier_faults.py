@@ -40,13 +40,13 @@ def failed_jobs(tmp_path: Path) -> list[dict]:
 
 def test_disk_full_mid_copy_goes_elsewhere(tmp_path, tmpfs, start_copier):
     source = tmp_path / "plotter"
-    roomy, other = tmpfs("hdd-a", 12), tmpfs("hdd-b", 10)   # the copier picks the one with more room first
+    roomy, other = tmpfs("hdd-a", 9), tmpfs("hdd-b", 8)   # the copier picks the one with more room first
     name = "plot-k32-full.plot"
-    expected = make_plot(source, name, 8 * MB)
+    expected = make_plot(source, name, 6 * MB)
     copier = start_copier(write_config(tmp_path, [source], [roomy, other], bandwidth_limit_mb=4.0))
 
     wait_for(lambda: partial_started(roomy, name), "the copy into hdd-a to start")
-    (roomy / "filler").write_bytes(b"\0" * 6 * MB)   # someone else fills the disk meanwhile
+    (roomy / "filler").write_bytes(b"\0" * 5 * MB)   # someone else fills the disk meanwhile
 
     wait_for(lambda: (other / name).exists() and not (source / name).exists(), "the plot to arrive at hdd-b")
     only_intact_copy(name, expected, source, [roomy, other])
@@ -61,10 +61,12 @@ def test_target_unmounted_mid_copy(tmp_path, tmpfs, start_copier):
     source = tmp_path / "plotter"
     vanishing, other = tmpfs("hdd-a", 20), tmpfs("hdd-b", 12)
     name = "plot-k32-umount.plot"
-    expected = make_plot(source, name, 6 * MB)
-    copier = start_copier(write_config(tmp_path, [source], [vanishing, other], bandwidth_limit_mb=3.0))
+    expected = make_plot(source, name, 4 * MB)
+    copier = start_copier(write_config(tmp_path, [source], [vanishing, other], bandwidth_limit_mb=3.0,
+                                       progress_log_interval=0.2))
 
     wait_for(lambda: partial_started(vanishing, name), "the copy into hdd-a to start")
+    wait_for(lambda: f"copying {name} to {vanishing}:" in copier.log, "a progress line in the log")
     subprocess.run(["umount", "-l", str(vanishing)], check=True)
 
     wait_for(lambda: (other / name).exists() and not (source / name).exists(), "the plot to arrive at hdd-b")
@@ -136,10 +138,14 @@ def test_target_added_while_running_and_marker_excludes(tmp_path, start_copier):
     (disks / "hdd0" / ".teafarm-no-copy").write_text("")
     name = "plot-k32-new.plot"
     expected = make_plot(source, name, 1 * MB)
+    make_plot(source, "plot-k32-deleted.plot", 1 * MB)
     copier = start_copier(write_config(tmp_path, [source], [str(disks / "hdd*")]))
-    wait_for(lambda: [j for j in status_of(tmp_path)["jobs"] if j["state"] == "queued"], "the plot queued")
+    wait_for(lambda: len([j for j in status_of(tmp_path)["jobs"] if j["state"] == "queued"]) == 2, "both plots queued")
     wait_for(lambda: "no target has room" in copier.log, "the 'no target' warning")
     assert {t["folder"]: t["state"] for t in status_of(tmp_path)["targets"]} == {str(disks / "hdd0"): "excluded"}
+    (source / "plot-k32-deleted.plot").unlink()   # a source vanishes while queued: skipped, no failure
+    wait_for(lambda: [j["plot"] for j in status_of(tmp_path)["jobs"]] == [name], "the vanished plot dropped")
+    assert "plot-k32-deleted.plot: source vanished; skipped" in copier.log
 
     (disks / "hdd1").mkdir()   # a disk is added
 
@@ -153,7 +159,7 @@ def test_target_folder_vanishes_mid_copy(tmp_path, tmpfs, start_copier):
     source, disk = tmp_path / "plotter", tmpfs("hdd", 20)
     target = disk / "plots"
     name = "plot-k32-gone.plot"
-    expected = make_plot(source, name, 6 * MB)
+    expected = make_plot(source, name, 4 * MB)
     copier = start_copier(write_config(tmp_path, [source], [target], bandwidth_limit_mb=3.0,
                                        retired_probe_seconds=0.5))
     wait_for(lambda: partial_started(target, name), "the copy to start")
