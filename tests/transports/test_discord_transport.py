@@ -240,6 +240,26 @@ def test_a_failed_reply_is_one_log_line_that_the_harness_sees(chat_errors):
     assert logged.startswith("bot.transports.discord_transport: discord: reply to '/farm'") and "Missing Access" in logged
 
 
+def test_the_harness_notices_exceptions_escaping_discord_events_and_slash_commands(chat_errors):
+    """Proof that the error collection works: a bug past the transport's own catch is not silent."""
+    handler = RecordingHandler()
+    handler.reply = "not a Reply"            # rendering it raises inside the event / the slash callback
+
+    async def scenario():
+        async with discord_bot(handler, chat_errors) as (fake, _):
+            await fake.send_message("!farm")
+            await fake.run_slash("farm")
+            for _ in range(200):
+                if len([e for e in chat_errors.errors if e.startswith("discord ")]) == 2:
+                    break
+                await asyncio.sleep(0.05)
+
+    run(scenario())
+    caught = sorted(e for e in chat_errors.take() if e.startswith("discord "))
+    assert caught[0] == "discord on_error in on_message"
+    assert caught[1].startswith("discord tree.on_error:") and "AttributeError" in caught[1]
+
+
 def test_without_the_message_content_intent_start_says_how_to_enable_it(chat_errors):
     async def scenario():
         fake = FakeDiscord(message_content_allowed=False)
