@@ -107,14 +107,19 @@ def _copy_into_place(src: int, source: Path, size: int, folder: Path, verify_che
             drop_cached_pages(dst)   # 100 GiB of clean plot pages would push everything else out
         except OSError as exc:
             raise _classify(exc, src, size, folder) from None
-        _check_written(dst, partial, size)
+        written = _check_written(dst, partial, size)
         if verify_checksum:
-            _compare_checksums(src, dst, partial, size, stop)
-        os.close(dst)
-        dst = -1
+            _compare_checksums(src, partial, size, stop)
+        try:
+            os.close(dst)
+        except OSError as exc:   # some network filesystems report a failed write only here
+            raise _target_error(exc, folder, "write failed") from None
+        finally:
+            dst = -1
         _rename_no_replace(partial, final)
         renamed = True
         _fsync_folder(folder)
+        _check_same_file(final, written)
         return method
     finally:
         if dst >= 0:
@@ -123,7 +128,7 @@ def _copy_into_place(src: int, source: Path, size: int, folder: Path, verify_che
             _remove_quietly(partial)
 
 
-def _check_written(dst: int, partial: Path, size: int) -> None:
+def _check_written(dst: int, partial: Path, size: int) -> os.stat_result:
     """The bytes are on the disk, and the path still leads to them (not so after `umount -l`)."""
     written = os.fstat(dst)
     if written.st_size != size:
@@ -134,11 +139,21 @@ def _check_written(dst: int, partial: Path, size: int) -> None:
         raise TargetFault(f"{partial.parent}: the copy disappeared ({exc.strerror}); folder removed or disk unmounted?") from None
     if (seen.st_dev, seen.st_ino) != (written.st_dev, written.st_ino):
         raise TargetFault(f"{partial.parent}: the folder now leads to another file; disk unmounted or replaced?")
+    return written
 
 
-def _compare_checksums(src: int, dst: int, partial: Path, size: int, stop: threading.Event) -> None:
-    """Hash the source and the copy as read back from the target disk (cached pages dropped first)."""
-    drop_cached_pages(dst)
+def _check_same_file(final: Path, written: os.stat_result) -> None:
+    """After the rename the final name must lead to what we wrote, or the source stays."""
+    try:
+        seen = os.stat(final)
+    except OSError as exc:
+        raise TargetFault(f"{final}: gone right after the rename ({exc.strerror}); disk unmounted?") from None
+    if (seen.st_dev, seen.st_ino, seen.st_size) != (written.st_dev, written.st_ino, written.st_size):
+        raise TargetFault(f"{final}: not the file just written; disk unmounted or replaced?")
+
+
+def _compare_checksums(src: int, partial: Path, size: int, stop: threading.Event) -> None:
+    """Hash the source and the copy as read back from the target disk (its cached pages were dropped)."""
     try:
         expected = digest(src, size, stop)
     except OSError as exc:
