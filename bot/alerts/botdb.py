@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     harvester TEXT NOT NULL DEFAULT '', harvester_id TEXT NOT NULL DEFAULT '',
     since REAL NOT NULL, due REAL NOT NULL, announced INTEGER NOT NULL DEFAULT 0,
     reminders INTEGER NOT NULL DEFAULT 0, next_reminder REAL,
+    outbox_id INTEGER,                    -- its announcement, rewritten with the latest detail until sent
     PRIMARY KEY (rule, machine, key));
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY, created REAL NOT NULL, not_before REAL NOT NULL,

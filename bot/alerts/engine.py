@@ -21,7 +21,7 @@ from collections.abc import Callable
 from bot.alerts.botdb import get_cursor, set_cursor, transaction
 from bot.alerts.messages import alert_reply, recovery_reply, reminder_reply
 from bot.alerts.mutes import Mute, active_mutes, is_muted
-from bot.alerts.outbox import enqueue
+from bot.alerts.outbox import enqueue, rewrite_unsent
 from bot.alerts.quiet import QuietHours
 from bot.alerts.rules import Finding, Rule, RuleContext, all_rules, resolved_kinds
 from bot.alerts.rules.base import Memory
@@ -187,6 +187,8 @@ class AlertEngine:
             if row is not None:
                 if f.detail and f.detail != row["detail"]:
                     self.botdb.execute("UPDATE alerts SET detail = ? WHERE rule = ? AND machine = ? AND key = ?", (f.detail, *key))
+                    if row["outbox_id"] is not None:
+                        rewrite_unsent(self.botdb, row["outbox_id"], alert_reply({**dict(row), "detail": f.detail}))
                 return
             due = max(now + kind.debounce, self._grace_until(f.machine, severity, first_seen, now))
             self.botdb.execute(
@@ -207,15 +209,14 @@ class AlertEngine:
         muted = is_muted(mutes, row["rule"], row["machine"], row["harvester_id"])
         # a muted alert is re-checked every sweep (next_reminder = now) so /unmute announces it at once
         next_reminder = now if muted else now + self.settings.reminder_first
-        self.botdb.execute("UPDATE alerts SET status = 'firing', announced = ?, next_reminder = ? "
+        outbox_id = None if muted else self._send(alert_reply(row), row["machine"], row["rule"], row["severity"], now, source_time)
+        self.botdb.execute("UPDATE alerts SET status = 'firing', announced = ?, next_reminder = ?, outbox_id = ? "
                            "WHERE rule = ? AND machine = ? AND key = ?",
-                           (int(not muted), next_reminder, row["rule"], row["machine"], row["key"]))
-        if not muted:
-            self._send(alert_reply(row), row["machine"], row["rule"], row["severity"], now, source_time)
+                           (int(not muted), next_reminder, outbox_id, row["rule"], row["machine"], row["key"]))
 
     def _send(self, reply, machine: str, rule: str, severity: str, now: float, source_time: float | None,
-              hold: float | None = None) -> None:
+              hold: float | None = None) -> int:
         not_before = hold if hold is not None else now
         if severity != "critical":
             not_before = self.quiet.release_time(not_before)
-        enqueue(self.botdb, reply, machine, rule, now, not_before, source_time)
+        return enqueue(self.botdb, reply, machine, rule, now, not_before, source_time)

@@ -10,12 +10,17 @@ from bot.reply import Reply
 
 
 def enqueue(conn: sqlite3.Connection, reply: Reply, machine: str, rule: str, now: float, not_before: float,
-            source_time: float | None = None, only_to: list[str] | None = None) -> None:
-    """Add one message (call inside the caller's transaction)."""
-    conn.execute("INSERT INTO outbox (created, not_before, machine, severity, rule, reply, only_to, source_time) "
+            source_time: float | None = None, only_to: list[str] | None = None) -> int:
+    """Add one message (call inside the caller's transaction); returns its id."""
+    return conn.execute("INSERT INTO outbox (created, not_before, machine, severity, rule, reply, only_to, source_time) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                  (now, not_before, machine, reply.severity or "info", rule, to_json(reply),
-                  json.dumps(only_to) if only_to else "", source_time))
+                  json.dumps(only_to) if only_to else "", source_time)).lastrowid
+
+
+def rewrite_unsent(conn: sqlite3.Connection, row_id: int, reply: Reply) -> None:
+    """An announcement still waiting (grouping window, quiet hours, outage) shows the latest detail."""
+    conn.execute("UPDATE outbox SET reply = ? WHERE id = ? AND sent_to = '[]'", (to_json(reply), row_id))
 
 
 def ready(conn: sqlite3.Connection, now: float) -> list[sqlite3.Row]:

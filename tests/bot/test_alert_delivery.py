@@ -1,0 +1,173 @@
+"""Grouping, the durable outbox under chat outages, transports that keep failing, quiet hours,
+machine silence, the daily summary and the heartbeat."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+
+import pytest
+from aiohttp import web
+
+from bot.alerts.botdb import connect_botdb
+from bot.alerts.heartbeat import ping
+from bot.alerts.quiet import QuietHours
+from bot.alerts.summary import queue_daily_summary
+from bot.commands.base import CommandContext
+from teafarm.typed_config import ConfigError
+from tests.bot.alert_harness import Harness, RecordingTransport, text_of, titles
+from tests.bot.farmfill import DELETE, UPDATE, disk, event, harvester, plot, start_farm_server
+from tests.helpers.backbone import wait_until
+
+NODE = "e5" * 32
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    server = start_farm_server(tmp_path_factory.mktemp("delivery") / "farm")
+    yield server
+    server.stop()
+    assert "Traceback" not in server.process.log_text()
+
+
+def test_a_disk_unplugged_is_one_message_disk_gone_plots_lost_unreadable(server, tmp_path):
+    h = Harness(server.database, tmp_path, group_window=20.0)
+    server.send("nas1", disk("/mnt/hdd7"), disk("/"), *[plot(f"q{i}", NODE, disk="/mnt/hdd7") for i in range(5)])
+    assert h.run() == []
+    server.send("nas1", event("disk", DELETE, id="/mnt/hdd7"), plot("q0", NODE, kind=DELETE, disk="/mnt/hdd7"))
+    server.send("nas1", plot("q1", NODE, kind=UPDATE, status=2, disk="/mnt/hdd7"), plot("q2", NODE, kind=DELETE, disk="/mnt/hdd7"))
+    assert h.run() == [], "held for the grouping window"
+    h.advance(21)
+    sent = h.run()
+    assert len(sent) == 1
+    assert sent[0].title == "nas1: 3 alerts" and sent[0].severity == "critical"
+    assert [s.heading for s in sent[0].sections] == ["Disk gone", "Plots lost", "Unreadable plots"]
+    text = text_of(sent[0])
+    assert "/mnt/hdd7 on nas1 is gone (unmounted or unplugged); 5 plots were on it" in text
+    assert f"harvester nas1 {NODE[:8]}: 3 plots lost (2 valid of 5 seen)" in text
+    assert f"harvester: nas1 {NODE[:8]}" in text
+
+
+def test_a_chat_outage_delays_alerts_and_loses_none(server, tmp_path):
+    chat = RecordingTransport("chat")
+    h = Harness(server.database, tmp_path, transports=[chat])
+    chat.down = True
+    server.send("outage1", harvester(NODE, True))
+    server.send("outage1", harvester(NODE, False, UPDATE), event("ram", percent=99.0))
+    assert h.run() == []
+    assert h.botdb.execute("SELECT count(*) FROM outbox WHERE done = 0").fetchone()[0] == 2
+    h.restart()                                   # a bot restart during the outage loses nothing either
+    chat.down = False
+    h.advance(600)                                # past the retry backoff
+    sent = h.run()
+    assert titles(sent) == ["outage1: 2 alerts"]
+    assert [s.heading for s in sent[0].sections] == ["Harvester disconnected", "RAM full"]
+    assert h.botdb.execute("SELECT count(*) FROM outbox WHERE done = 0").fetchone()[0] == 0
+
+
+def test_one_failing_transport_is_reported_by_the_others_and_catches_up(server, tmp_path):
+    discord, telegram = RecordingTransport("discord"), RecordingTransport("telegram")
+    h = Harness(server.database, tmp_path, transports=[discord, telegram], transport_failures=3)
+    telegram.down = True
+    for i in range(3):
+        server.send("flaky1", event("chia_service", id=f"svc{i}", state=3))
+        server.send("flaky1", event("chia_service", UPDATE, id=f"svc{i}", state=2))
+        h.run()
+        h.advance(400)                            # past the transport's retry backoff
+    h.run()
+    assert titles(discord.sent).count("Chia service stopped") == 3
+    assert "telegram keeps failing" in titles(discord.sent)
+    assert telegram.sent == []
+    telegram.down = False
+    h.advance(400)
+    h.run()
+    h.run()
+    assert titles(telegram.sent) == ["flaky1: 3 alerts"], "what it missed, in one message"
+    assert [s.heading for s in telegram.sent[0].sections] == ["Chia service stopped"] * 3
+    assert titles(discord.sent)[-1] == "telegram works again"
+    assert not any("keeps failing" in t or "works again" in t for t in titles(telegram.sent))
+
+
+def test_quiet_hours_hold_non_critical_alerts_until_the_window_ends(server, tmp_path):
+    now = dt.datetime.now()
+    start, end = (now - dt.timedelta(hours=1)).strftime("%H:%M"), (now + dt.timedelta(hours=1)).strftime("%H:%M")
+    h = Harness(server.database, tmp_path, quiet_hours=f"{start}-{end}", reminder_first=86400.0)
+    server.send("quiet1", event("ram", percent=50.0), harvester(NODE, True))
+    server.send("quiet1", event("ram", UPDATE, percent=99.0), harvester(NODE, False, UPDATE))
+    assert titles(h.run()) == ["Harvester disconnected"], "critical alerts are not held"
+    h.advance(3700)
+    assert titles(h.run()) == ["RAM full"], "held, not dropped"
+
+
+@pytest.mark.parametrize("spec, inside, release", [
+    ("23:00-07:00", "2026-01-01 23:30", "2026-01-02 07:00"),
+    ("23:00-07:00", "2026-01-02 06:59", "2026-01-02 07:00"),
+    ("23:00-07:00", "2026-01-02 07:00", None),
+    ("01:00-06:00", "2026-01-02 03:00", "2026-01-02 06:00"),
+    ("01:00-06:00", "2026-01-02 12:00", None),
+])
+def test_quiet_window_release_time(spec, inside, release):
+    at = dt.datetime.strptime(inside, "%Y-%m-%d %H:%M").timestamp()
+    expected = dt.datetime.strptime(release, "%Y-%m-%d %H:%M").timestamp() if release else at
+    assert QuietHours.parse(spec).release_time(at) == expected
+
+
+@pytest.mark.parametrize("spec", ["23-07", "25:00-07:00", "07:00-07:00", "night"])
+def test_bad_quiet_hours_are_one_line_config_errors(spec):
+    with pytest.raises(ConfigError, match=r"^bot\.alerts\.quiet_hours: "):
+        QuietHours.parse(spec)
+
+
+def test_machine_silent_fires_after_the_threshold_and_recovers_when_it_speaks(server, tmp_path):
+    h = Harness(server.database, tmp_path, machine_silent=2.0)
+    server.send("silent1", event("ram", percent=10.0))
+    h.started = h.engine.started = time.time() - 100
+    assert "Machine silent" not in str([text_of(r) for r in h.run(tick=True) if "silent1" in text_of(r)])
+    time.sleep(2.5)
+    fired = [r for r in h.run(tick=True) if "silent1" in text_of(r)]
+    assert titles(fired) == ["Machine silent"] and fired[0].severity == "critical"
+    assert [r for r in h.run(tick=True) if "silent1" in text_of(r)] == [], "fires once"
+    server.send("silent1", event("ram", UPDATE, percent=11.0))
+    assert titles([r for r in h.run(tick=True) if "silent1" in text_of(r)]) == ["Recovered: Machine silent"]
+
+
+def test_silence_counts_from_the_bot_start_not_from_before(server, tmp_path):
+    server.send("silent2", event("ram", percent=10.0))
+    time.sleep(2.5)
+    h = Harness(server.database, tmp_path, machine_silent=2.0)       # started now: it could not hear before
+    assert [r for r in h.run(tick=True) if "silent2" in text_of(r)] == []
+
+
+def test_daily_summary_goes_through_the_outbox(server, tmp_path):
+    h = Harness(server.database, tmp_path)
+    server.send("summary1", harvester(NODE, True, plots=3))
+    queue_daily_summary(CommandContext(h.reader, h.botdb, h.settings, lambda: h.t))
+    sent = h.run()
+    assert titles(sent) == ["Daily summary"]
+    assert "machines online:" in text_of(sent[0]) and "missed signage points (24 h)" in text_of(sent[0])
+
+
+def test_heartbeat_calls_the_url_and_survives_a_dead_one():
+    async def scenario():
+        hits = []
+
+        async def handler(request):
+            hits.append(request.path)
+            return web.Response(text="ok")
+
+        app = web.Application()
+        app.router.add_get("/ping/abc", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        try:
+            assert await ping(f"http://127.0.0.1:{port}/ping/abc") is True
+            assert await ping(f"http://127.0.0.1:{port}/missing") is False
+        finally:
+            await runner.cleanup()
+        assert await ping(f"http://127.0.0.1:{port}/ping/abc", timeout=2) is False    # nobody listens now
+        return hits
+
+    assert asyncio.run(scenario()) == ["/ping/abc"]

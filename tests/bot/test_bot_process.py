@@ -1,0 +1,129 @@
+"""`teafarm bot` and `teafarm up` as real processes: alerts on the console transport, kill -9 and
+restart mid-stream, SIGTERM shutdown."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import uuid
+from pathlib import Path
+
+import yaml
+
+from tests.bot.farmfill import UPDATE, harvester
+from tests.helpers.backbone import TEAFARM, client_pair, free_port, query, stream_events, wait_until
+
+NODES = [f"{i:02x}" * 32 for i in range(1, 11)]
+
+
+class Process:
+    """A teafarm subprocess with no stdin (like a service) and its output appended to one log."""
+
+    def __init__(self, args: list[str], log: Path) -> None:
+        self.log = log
+        with open(log, "ab") as out:
+            self.proc = subprocess.Popen(TEAFARM + args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                         cwd=log.parent, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def bot_config(folder: Path, **extra) -> tuple[Path, int]:
+    port = free_port()
+    config = {
+        "data_dir": str(folder / "data"),
+        "server": {"listen": f"127.0.0.1:{port}"},
+        "client": {"server": f"127.0.0.1:{port}", "interval": 0.5, "heartbeat": 2.0, "machine_name": "upbox"},
+        "chia": {"enabled": False},
+        "bot": {"alerts": {"startup_grace": 0.0, "group_window": 0.0, "daily_summary": "",
+                           "rules": {"harvester_disconnected": {"debounce": 0.0}}}},
+    }
+    config.update(extra)
+    path = folder / "config.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path, port
+
+
+def start_bot(config: Path, log: Path, command: str = "bot") -> Process:
+    before = log.read_text(errors="replace").count("teafarm bot running") if log.exists() else 0
+    bot = Process([command, "--config", str(config)], log)
+    wait_until(lambda: bot.text().count("teafarm bot running") > before or bot.proc.poll() is not None, 60, "bot start")
+    assert bot.proc.poll() is None, bot.text()
+    return bot
+
+
+def send(port: int, data: Path, machine: str, *events) -> None:
+    pair = client_pair(data, machine) if not (data / "certs" / f"{machine}.crt").exists() else None
+    from monitor.certs import CertPair
+    pair = pair or CertPair(data / "certs" / f"{machine}.crt", data / "certs" / f"{machine}.key")
+    replies = stream_events(port, pair, data / "certs" / "ca.crt", [list(events)], machine=machine, outbox_id=uuid.uuid4().hex)
+    assert any(r.HasField("ack") for r in replies), replies
+
+
+def alerts_for(text: str, node: str) -> int:
+    return text.count(f"harvester farmer9 {node[:8]} disconnected from its farmer")
+
+
+def test_killing_and_restarting_the_bot_mid_stream_neither_loses_nor_repeats_an_alert(tmp_path):
+    config, port = bot_config(tmp_path)
+    data = tmp_path / "data"
+    log = tmp_path / "bot.log"
+    bot = start_bot(config, log)
+    try:
+        send(port, data, "farmer9", *[harvester(n, True) for n in NODES])
+        for node in NODES[:5]:
+            send(port, data, "farmer9", harvester(node, False, UPDATE))
+        bot.stop(signal.SIGKILL)                       # mid-stream: alerts may be unprocessed or unsent
+        bot = start_bot(config, log)
+        for node in NODES[5:]:
+            send(port, data, "farmer9", harvester(node, False, UPDATE))
+        wait_until(lambda: all(alerts_for(bot.text(), n) for n in NODES), 60, "an alert for every harvester")
+        assert [alerts_for(bot.text(), n) for n in NODES] == [1] * 10
+    finally:
+        assert bot.stop() == 0, bot.text()
+    assert "Traceback" not in bot.text()
+    assert "teafarm bot stopped" in bot.text()
+
+
+def test_bot_answers_ask_while_running_and_stops_cleanly_on_sigterm(tmp_path):
+    config, port = bot_config(tmp_path)
+    bot = start_bot(config, tmp_path / "bot.log")
+    try:
+        send(port, tmp_path / "data", "farmer9", harvester(NODES[0], True, plots=12))
+        result = subprocess.run([*TEAFARM, "ask", "/harvesters", "--config", str(config)], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "Harvesters (1 of 1 connected)" in result.stdout and "12 valid" in result.stdout
+    finally:
+        assert bot.stop(signal.SIGTERM) == 0
+    assert "SIGTERM: shutting down" in bot.text() and "teafarm bot stopped" in bot.text()
+    assert "Traceback" not in bot.text()
+
+
+def test_up_runs_bot_client_and_copier_and_sigterm_stops_them_all(tmp_path):
+    sources, targets = tmp_path / "plotter-out", tmp_path / "farm-disk"
+    sources.mkdir()
+    targets.mkdir()
+    config, port = bot_config(tmp_path, copy={"sources": [str(sources)], "targets": [str(targets)]})
+    up = start_bot(config, tmp_path / "up.log", command="up")
+    try:
+        database = tmp_path / "data" / "teafarm.db"
+        wait_until(lambda: query(database, "SELECT 1 FROM disk WHERE machine = 'upbox'"), 60, "the local client's disks")
+        wait_until(lambda: "teafarm copy:" in up.text(), 30, "the copier")
+        result = subprocess.run([*TEAFARM, "ask", "/machines", "--config", str(config)], capture_output=True, text=True, timeout=60)
+        assert "upbox: online" in result.stdout, result.stdout + result.stderr
+    finally:
+        assert up.stop(signal.SIGTERM) == 0, up.text()
+    text = up.text()
+    assert "teafarm bot stopped" in text and "Traceback" not in text
+    assert "copier did not stop" not in text
