@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 class Target:
     folder: Path
     state: str = "available"   # available, full (ran out mid-copy), retired (failed), excluded (marker)
-    device: int | None = None  # the filesystem it was on; a change means unmounted or replaced
+    device: int | None = None  # the filesystem it was first seen on ...
+    mount: str = ""            # ... mounted here; a change means its disk was unmounted or replaced
     free: int = 0              # free bytes at the last probe
     reserved: int = 0          # bytes copies in flight will still write here
     writers: int = 0
@@ -40,14 +41,13 @@ class TargetPool:
         self.probe_seconds = probe_seconds
         self.targets: dict[Path, Target] = {}
 
-    def refresh(self, now: float, force_probe: bool = False) -> None:
+    def refresh(self, now: float) -> None:
         """Re-read the patterns (disks come and go) and probe every target that is due."""
         named = expand_folders(self.patterns, keep_missing=True)
         for folder in named:
             if folder not in self.targets:
                 self.targets[folder] = Target(folder)
                 log.info("target %s: new", folder)
-                self._probe(self.targets[folder], now)
         for folder, target in list(self.targets.items()):
             target.configured = folder in named
             if not target.configured:
@@ -55,7 +55,7 @@ class TargetPool:
                     log.info("target %s: no longer matched by copy.targets; dropped", folder)
                     del self.targets[folder]
                 continue
-            if target.state in ("full", "retired") and now < target.retry_at and not force_probe:
+            if target.state in ("full", "retired") and now < target.retry_at:
                 continue
             self._probe(target, now)
 
@@ -103,11 +103,13 @@ class TargetPool:
                     log.info("target %s: excluded (marker file %s)", folder, self.marker)
                 target.state, target.error = "excluded", f"marker file {self.marker}"
                 return
-            device = os.stat(folder).st_dev
+            device, mount = os.stat(folder).st_dev, mount_point(folder)
             if target.device is not None and device != target.device:
-                target.device = device   # accepted at the next probe if it stays
-                return self.retire(target, "now on another filesystem: disk unmounted or replaced?", now)
-            target.device = device
+                if mount != target.mount:   # never fill the disk under an empty mount point
+                    return self.retire(target, f"now on another filesystem ({mount}): is the disk at "
+                                               f"{target.mount} unmounted?", now)
+                log.info("target %s: a different disk is mounted at %s now", folder, mount)
+            target.device, target.mount = device, mount
             if not os.access(folder, os.W_OK):
                 return self.retire(target, "not writable", now)
             target.free = shutil.disk_usage(folder).free
@@ -119,6 +121,17 @@ class TargetPool:
         if not target.cleaned and target.writers == 0:
             remove_stale_partials(folder)
             target.cleaned = True
+
+
+def mount_point(folder: Path) -> str:
+    """The mount point of the filesystem holding `folder`."""
+    path = os.path.abspath(folder)
+    while not os.path.ismount(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return path
 
 
 def remove_stale_partials(folder: Path) -> None:

@@ -63,7 +63,7 @@ def test_target_unmounted_mid_copy(tmp_path, tmpfs, start_copier):
     name = "plot-k32-umount.plot"
     expected = make_plot(source, name, 4 * MB)
     copier = start_copier(write_config(tmp_path, [source], [vanishing, other], bandwidth_limit_mb=3.0,
-                                       progress_log_interval=0.2))
+                                       progress_log_interval=0.2, retired_probe_seconds=0.3))
 
     wait_for(lambda: partial_started(vanishing, name), "the copy into hdd-a to start")
     wait_for(lambda: f"copying {name} to {vanishing}:" in copier.log, "a progress line in the log")
@@ -73,6 +73,16 @@ def test_target_unmounted_mid_copy(tmp_path, tmpfs, start_copier):
     only_intact_copy(name, expected, source, [vanishing, other])
     assert any("unmounted" in j["error"] for j in failed_jobs(tmp_path))
     assert "retired" in copier.log
+
+    # a plot that only the empty mount point could take waits: it must never fill the disk below
+    big = make_plot(source, "plot-k32-big.plot", 9 * MB)
+    wait_for(lambda: "no target has room" in copier.log, "the copier to find no room")
+    time.sleep(1.0)   # several probes of hdd-a
+    assert list(vanishing.iterdir()) == [] and digest(source / "plot-k32-big.plot") == big
+    # a disk mounted there again is taken
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(vanishing)], check=True)
+    wait_for(lambda: (vanishing / "plot-k32-big.plot").exists(), "the big plot to reach the new disk")
+    only_intact_copy("plot-k32-big.plot", big, source, [vanishing, other])
     assert copier.running()
 
 
