@@ -97,7 +97,7 @@ def test_odd_answers_are_rpc_failed(chia_root, fake_chia, answer, message):
 
 def test_a_hanging_service_times_out(chia_root, fake_chia):
     root, _ = chia_root
-    fake_chia.routes["harvester"]["get_plots"] = Hang(5)
+    fake_chia.routes["harvester"]["get_plots"] = Hang(2)
     fake_chia.start(("harvester",))
     with pytest.raises(RpcFailed, match="no answer in 0.5 s"):
         call(root, "harvester", "get_plots", timeout=0.5)
