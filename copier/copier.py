@@ -121,14 +121,20 @@ class Copier:
         for path, job in list(self.waiting.items()):
             if len(self.active) >= self.settings.max_writers:
                 break
-            target = self._holder(job) or self.pool.choose(path.name, job.plot.size, path.parent, per_target,
-                                                            self.avoid.get(path, set()))
+            holder = self._existing_copy(job)
+            if holder is not None:
+                # check that copy (or wait for its target) rather than copying the plot a second time
+                if holder.state == "available" and holder.writers < per_target:
+                    job.existing = True
+                    self._start(job, holder)
+                continue
+            target = self.pool.choose(path.name, job.plot.size, path.parent, per_target, self.avoid.get(path, set()))
             if target is not None:
                 self._start(job, target)
         self._warn_when_all_full()
 
-    def _holder(self, job: Job) -> Target | None:
-        """A target that already has a file of this name and size: check it instead of copying again."""
+    def _existing_copy(self, job: Job) -> Target | None:
+        """A target that already has a file of this plot's name and size (an interrupted earlier run)."""
         avoid = self.avoid.setdefault(job.plot.path, set())
         for target in self.pool.holding(job.plot.path.name):
             if target.folder in avoid:
@@ -137,13 +143,11 @@ class Copier:
                 same_size = (target.folder / job.plot.path.name).stat().st_size == job.plot.size
             except OSError:
                 continue
-            if not same_size:
-                log.warning("%s: %s already holds a different file with this name; not overwriting it",
-                            job.plot.path, target.folder)
-                avoid.add(target.folder)
-            elif target.state == "available" and target.writers < self.settings.writers_per_target:
-                job.existing = True
+            if same_size:
                 return target
+            log.warning("%s: %s already holds a different file with this name; not overwriting it",
+                        job.plot.path, target.folder)
+            avoid.add(target.folder)
         return None
 
     def _update_reserved(self) -> None:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from copier.commands import check_settings
 from copier.settings import CopierSettings
+from teafarm.config import parse_config_file
 from teafarm.typed_config import ConfigError
 from tests.copier.conftest import TEAFARM, digest, make_plot, wait_for, write_config
 
@@ -60,3 +62,13 @@ def test_a_second_copier_on_the_same_status_file_is_refused(tmp_path, start_copi
     done = copy("--config", str(config), "--once")
     assert done.returncode == 2 and "another teafarm copy is running" in done.stderr
     assert first.running()
+
+
+def test_documented_config_shows_every_copy_default():
+    documented = parse_config_file(Path(__file__).resolve().parents[2] / "config.yml").copy
+    assert documented == CopierSettings()
+    text = (Path(__file__).resolve().parents[2] / "config.yml").read_text()
+    section = text[text.index("\ncopy:"):]
+    for key in vars(CopierSettings()):
+        line = next(line for line in section.splitlines() if line.strip().startswith(f"{key}:"))
+        assert "#" in line, f"copy.{key} needs a comment in config.yml"
