@@ -11,6 +11,23 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
+def _fast_init(cls: type) -> type:
+    """Give a frozen dataclass an __init__ that sets its slots through their descriptors.
+
+    A frozen dataclass's own __init__ goes through object.__setattr__ per field, about 5x slower
+    than a plain one; parse-log makes ~600k events per 400 MiB of log, so this is seconds. The
+    class stays frozen: assigning a field afterwards still raises FrozenInstanceError.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]
+    setters = {f"_set_{name}": next(k.__dict__[name].__set__ for k in cls.__mro__ if name in k.__dict__)
+               for name in names}
+    source = (f"def __init__(self, {', '.join(names)}):\n"
+              + "".join(f"    _set_{name}(self, {name})\n" for name in names))
+    exec(source, setters)  # noqa: S102 - generated from the class's own field names only
+    cls.__init__ = setters["__init__"]
+    return cls
+
+
 @dataclass(frozen=True, slots=True)
 class LogEvent:
     kind: ClassVar[str] = "event"
@@ -196,3 +213,6 @@ EVENT_TYPES: tuple[type[LogEvent], ...] = (
     FarmerSignagePoint,
 )
 KINDS: tuple[str, ...] = tuple(t.kind for t in EVENT_TYPES)
+for _event_type in EVENT_TYPES:
+    _fast_init(_event_type)
+del _event_type

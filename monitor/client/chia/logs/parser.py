@@ -42,13 +42,16 @@ class Rule:
     pattern: re.Pattern[bytes]
     build: Build
     back: int                 # the regex starts this many bytes before the keyword at most (0: at it)
+    keyword_is_anchor: bool   # the scan found the keyword already: no second search in the line
 
 
 def _rule(kind: str, keyword: str, pattern: str, build: Build, anchor: str = "", back: int = 0) -> Rule:
-    return Rule(kind, (anchor or keyword).encode(), keyword.encode(), re.compile(pattern.encode()), build, back)
+    return Rule(kind, (anchor or keyword).encode(), keyword.encode(), re.compile(pattern.encode()), build, back,
+                keyword_is_anchor=not anchor or anchor == keyword)
 
 
 def _s(raw: bytes | None) -> str:
+    """Text from a group that may hold any bytes (paths, addresses); hex groups just .decode()."""
     return raw.decode("utf-8", "replace") if raw else ""
 
 
@@ -60,15 +63,15 @@ _PLOT_FILE = ".plot"  # every complaint about a plot file names one
 
 
 def _answer_257(t: float, s: str, m: re.Match[bytes]) -> ev.HarvesterAnswer:
-    return ev.HarvesterAnswer(t, s, int(m[2]), _s(m[1]), int(m[3]), int(m[4] or 0), float(m[5]), int(m[6]))
+    return ev.HarvesterAnswer(t, s, int(m[2]), m[1].decode(), int(m[3]), int(m[4] or 0), float(m[5]), int(m[6]))
 
 
 def _answer_old(t: float, s: str, m: re.Match[bytes]) -> ev.HarvesterAnswer:
-    return ev.HarvesterAnswer(t, s, int(m[1]), _s(m[2]), int(m[3]), int(m[4] or 0), float(m[5]), int(m[6]))
+    return ev.HarvesterAnswer(t, s, int(m[1]), m[2].decode(), int(m[3]), int(m[4] or 0), float(m[5]), int(m[6]))
 
 
 def _refresh(t: float, s: str, m: re.Match[bytes]) -> ev.PlotRefresh:
-    return ev.PlotRefresh(t, s, _s(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), float(m[6]), int(m[7]))
+    return ev.PlotRefresh(t, s, m[1].decode(), int(m[2]), int(m[3]), int(m[4]), int(m[5]), float(m[6]), int(m[7]))
 
 
 RULES: tuple[Rule, ...] = (
@@ -81,14 +84,14 @@ RULES: tuple[Rule, ...] = (
           rf"(\d+){_ELIGIBLE}([0-9a-f]+)\.\.\. ?{_ANSWER_TAIL}", _answer_old, back=12),
     _rule("signage_point", "Finished signage point ",
           rf"Finished signage point (\d+)/(\d+): CC: {_HEX} RC: {_HEX}",
-          lambda t, s, m: ev.SignagePointFinished(t, s, int(m[1]), int(m[2]), _s(m[3]), _s(m[4])), anchor="Finished s"),
+          lambda t, s, m: ev.SignagePointFinished(t, s, int(m[1]), int(m[2]), m[3].decode(), m[4].decode()), anchor="Finished s"),
     _rule("sub_slot", "Finished sub slot, ",
           rf"Finished sub slot, SP \d+/\d+, {_HEX}, number of sub-slots: (\d+), RC hash: {_HEX}, Deficit (\d+)",
-          lambda t, s, m: ev.SubSlotFinished(t, s, _s(m[1]), int(m[2]), _s(m[3]), int(m[4])), anchor="Finished s"),
+          lambda t, s, m: ev.SubSlotFinished(t, s, m[1].decode(), int(m[2]), m[3].decode(), int(m[4])), anchor="Finished s"),
     _rule("block_farmed", "Farmed unfinished_block ", rf"Farmed unfinished_block {_HEX}, SP: (\d+)",
-          lambda t, s, m: ev.BlockFarmed(t, s, _s(m[1]), int(m[2]))),
+          lambda t, s, m: ev.BlockFarmed(t, s, m[1].decode(), int(m[2]))),
     _rule("node_peak", "Updated peak to height ", rf"Updated peak to height (\d+), weight (\d+), hh {_HEX}",
-          lambda t, s, m: ev.NodePeak(t, s, int(m[1]), int(m[2]), _s(m[3]))),
+          lambda t, s, m: ev.NodePeak(t, s, int(m[1]), int(m[2]), m[3].decode())),
     _rule("wallet_peak", "Peak set to", r"Peak set to ?: ?(\d+),? timestamp: ?(\d+)",
           lambda t, s, m: ev.WalletPeak(t, s, int(m[1]), int(m[2]))),
     _rule("plot_refresh", "_plot_refresh_callback: event ",
@@ -110,18 +113,18 @@ RULES: tuple[Rule, ...] = (
     _rule("peer_connected", "Connected with ", rf"Connected with (\w+) {_PEER}",
           lambda t, s, m: ev.PeerConnected(t, s, _s(m[1]), _s(m[2]), int(m[3]))),
     _rule("connection_closed", "Connection closed: ", r"Connection closed: ([^,\s]+), node id: (?:0x)?([0-9a-f]+)",
-          lambda t, s, m: ev.ConnectionClosed(t, s, _s(m[1]), _s(m[2]))),
+          lambda t, s, m: ev.ConnectionClosed(t, s, _s(m[1]), m[2].decode())),
     # the farmer's peer lines (two of them DEBUG only) share the scan for " peer "
     _rule("peer_disconnected", "peer disconnected ", rf"peer disconnected {_PEER}",
           lambda t, s, m: ev.PeerDisconnected(t, s, _s(m[1]), int(m[2])), anchor=" peer "),
     _rule("harvester_connected", "-> harvester_handshake to peer ",
           r"-> harvester_handshake to peer (\S+) (?:0x)?([0-9a-f]{64})",
-          lambda t, s, m: ev.HarvesterConnected(t, s, _s(m[2]), _s(m[1])), anchor=" peer "),
+          lambda t, s, m: ev.HarvesterConnected(t, s, m[2].decode(), _s(m[1])), anchor=" peer "),
     _rule("farming_info", "<- farming_info from peer ", r"<- farming_info from peer (?:0x)?([0-9a-f]{64}) (\S+)",
-          lambda t, s, m: ev.FarmingInfo(t, s, _s(m[1]), _s(m[2])), anchor=" peer "),
+          lambda t, s, m: ev.FarmingInfo(t, s, m[1].decode(), _s(m[2])), anchor=" peer "),
     _rule("farmer_signage_point", "<- new_signage_point from peer ",
           r"<- new_signage_point from peer (?:0x)?([0-9a-f]{64}) (\S+)",
-          lambda t, s, m: ev.FarmerSignagePoint(t, s, _s(m[1]), _s(m[2])), anchor=" peer "),
+          lambda t, s, m: ev.FarmerSignagePoint(t, s, m[1].decode(), _s(m[2])), anchor=" peer "),
 )
 
 
@@ -159,7 +162,7 @@ class ChiaLogParser:
                     end = len(data)
                 missed = ""
                 for rule in rules:
-                    at = pos if rule.keyword == anchor else data.find(rule.keyword, start, end)
+                    at = pos if rule.keyword_is_anchor else data.find(rule.keyword, start, end)
                     if at == -1:
                         continue
                     event = self._event(rule, data, start, at, end)
