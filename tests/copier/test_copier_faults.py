@@ -59,7 +59,7 @@ def test_disk_full_mid_copy_goes_elsewhere(tmp_path, tmpfs, start_copier):
 
 def test_target_unmounted_mid_copy(tmp_path, tmpfs, start_copier):
     source = tmp_path / "plotter"
-    vanishing, other = tmpfs("hdd-a", 20), tmpfs("hdd-b", 12)
+    vanishing, other = tmpfs("hdd-a", 20), tmpfs("hdd-b", 8)
     name = "plot-k32-umount.plot"
     expected = make_plot(source, name, 4 * MB)
     copier = start_copier(write_config(tmp_path, [source], [vanishing, other], bandwidth_limit_mb=3.0,
@@ -75,7 +75,7 @@ def test_target_unmounted_mid_copy(tmp_path, tmpfs, start_copier):
     assert "retired" in copier.log
 
     # a plot that only the empty mount point could take waits: it must never fill the disk below
-    big = make_plot(source, "plot-k32-big.plot", 9 * MB)
+    big = make_plot(source, "plot-k32-big.plot", 5 * MB)   # more than hdd-b has left
     wait_for(lambda: "no target has room" in copier.log, "the copier to find no room")
     time.sleep(1.0)   # several probes of hdd-a
     assert list(vanishing.iterdir()) == [] and digest(source / "plot-k32-big.plot") == big
