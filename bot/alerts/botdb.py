@@ -10,6 +10,8 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+HISTOGRAM_BINS = 12          # lookup-time bins of the farming rollup (bot.stats.rollup.LOOKUP_EDGES + 1)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS alerts (
@@ -33,13 +35,16 @@ CREATE TABLE IF NOT EXISTS mutes (target TEXT PRIMARY KEY, until REAL NOT NULL, 
 CREATE TABLE IF NOT EXISTS rule_memory (
     rule TEXT NOT NULL, machine TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (rule, machine, key));
-CREATE TABLE IF NOT EXISTS farming_hourly (
-    machine TEXT NOT NULL, harvester TEXT NOT NULL, hour INTEGER NOT NULL,
-    buckets INTEGER NOT NULL, expected INTEGER NOT NULL, answered INTEGER NOT NULL,
-    missed INTEGER NOT NULL, late5 INTEGER NOT NULL, late28 INTEGER NOT NULL, proofs INTEGER NOT NULL,
-    lookup_max REAL NOT NULL, hist TEXT NOT NULL,
-    PRIMARY KEY (hour, machine, harvester));
 """
+
+
+def farming_hourly_table(bins: int) -> str:
+    """The hourly rollup of farming buckets; h0..h<bins-1> count minutes per lookup-time bin."""
+    hist = ", ".join(f"h{i} INTEGER NOT NULL DEFAULT 0" for i in range(bins))
+    return (f"CREATE TABLE IF NOT EXISTS farming_hourly (machine TEXT NOT NULL, harvester TEXT NOT NULL, "
+            f"hour INTEGER NOT NULL, buckets INTEGER NOT NULL, expected INTEGER NOT NULL, answered INTEGER NOT NULL, "
+            f"missed INTEGER NOT NULL, late5 INTEGER NOT NULL, late28 INTEGER NOT NULL, proofs INTEGER NOT NULL, "
+            f"lookup_max REAL NOT NULL, {hist}, PRIMARY KEY (hour, machine, harvester))")
 
 
 def connect_botdb(path: Path) -> sqlite3.Connection:
@@ -53,6 +58,7 @@ def connect_botdb(path: Path) -> sqlite3.Connection:
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
+        conn.execute(farming_hourly_table(HISTOGRAM_BINS))
     return conn
 
 

@@ -7,12 +7,11 @@ reads 7 x 24 rows per harvester rather than 10,080.
 """
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
 from dataclasses import dataclass, field
 
-from bot.stats.rollup import LOOKUP_EDGES, SUMS, catch_up, hist_of, histogram_sql, percentile_from_hist
+from bot.stats.rollup import COUNTS, LOOKUP_EDGES, SUMS, catch_up, hist_of, histogram_sql, percentile_from_hist
 from monitor.store.reader import StoreReader
 
 
@@ -86,10 +85,10 @@ def _raw(reader: StoreReader, start: float, end: float) -> dict[Key, FarmingTota
 
 
 def _hourly(botdb: sqlite3.Connection, first: int, end: int) -> dict[Key, FarmingTotals]:
-    found: dict[Key, FarmingTotals] = {}
-    for r in botdb.execute("SELECT * FROM farming_hourly WHERE hour >= ? AND hour < ?", (first, end)):
-        _merge(found, {(r["machine"], r["harvester"]): _totals(r, json.loads(r["hist"]))})
-    return found
+    sums = ", ".join(f"total({c}) AS {c}" for c in COUNTS)
+    rows = botdb.execute(f"SELECT machine, harvester, {sums}, max(lookup_max) AS lookup_max FROM farming_hourly "
+                         f"WHERE hour >= ? AND hour < ? GROUP BY machine, harvester", (first, end))
+    return {(r["machine"], r["harvester"]): _totals(r, hist_of(r)) for r in rows}
 
 
 def _totals(row, hist: list[int]) -> FarmingTotals:

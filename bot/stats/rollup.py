@@ -8,16 +8,18 @@ own (server-corrected) time, so buckets delivered late from a client's outbox la
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 
-from bot.alerts.botdb import get_cursor, set_cursor, transaction
+from bot.alerts.botdb import HISTOGRAM_BINS, get_cursor, set_cursor, transaction
 from monitor.store.reader import StoreReader
 
 CURSOR = "farming_rollup"
 CHUNK = 200_000
 # upper edges (seconds) of the lookup-time histogram bins; the last bin is everything above
 LOOKUP_EDGES = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 15.0, 28.0)
+assert len(LOOKUP_EDGES) + 1 == HISTOGRAM_BINS
+COUNTS = ("buckets", "expected", "answered", "missed", "late5", "late28", "proofs",
+          *(f"h{i}" for i in range(HISTOGRAM_BINS)))
 
 SUMS = ("count(*) AS buckets, total(sp_expected) AS expected, total(sp_answered) AS answered, "
         "total(sp_missed) AS missed, total(sp_late_5s) AS late5, total(sp_late_28s) AS late28, "
@@ -80,19 +82,13 @@ def _nth_seq(reader: StoreReader, after: int, n: int) -> int:
 
 
 def _add(botdb: sqlite3.Connection, row) -> None:
-    existing = botdb.execute("SELECT * FROM farming_hourly WHERE hour = ? AND machine = ? AND harvester = ?",
-                             (row["hour"], row["machine"], row["harvester"])).fetchone()
-    hist = hist_of(row)
-    values = [int(row[k] or 0) for k in ("buckets", "expected", "answered", "missed", "late5", "late28", "proofs")]
-    lookup_max = row["lookup_max"] or 0.0
-    if existing is not None:
-        values = [v + existing[k] for v, k in zip(values, ("buckets", "expected", "answered", "missed", "late5", "late28", "proofs"))]
-        hist = [a + b for a, b in zip(hist, json.loads(existing["hist"]))]
-        lookup_max = max(lookup_max, existing["lookup_max"])
+    names = ", ".join(COUNTS)
+    added = ", ".join(f"{c} = {c} + excluded.{c}" for c in COUNTS)
     botdb.execute(
-        "INSERT OR REPLACE INTO farming_hourly (machine, harvester, hour, buckets, expected, answered, missed, late5, "
-        "late28, proofs, lookup_max, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (row["machine"], row["harvester"], row["hour"], *values, lookup_max, json.dumps(hist)))
+        f"INSERT INTO farming_hourly (machine, harvester, hour, {names}, lookup_max) "
+        f"VALUES (?, ?, ?, {', '.join('?' * len(COUNTS))}, ?) "
+        f"ON CONFLICT (hour, machine, harvester) DO UPDATE SET {added}, lookup_max = max(lookup_max, excluded.lookup_max)",
+        (row["machine"], row["harvester"], row["hour"], *(int(row[c] or 0) for c in COUNTS), row["lookup_max"] or 0.0))
 
 
 def prune(botdb: sqlite3.Connection, before: float) -> None:
