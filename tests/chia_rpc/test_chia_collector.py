@@ -78,7 +78,7 @@ def test_snapshot_from_recorded_answers_of_every_service(chia_root, fake_chia):
     async def scenario(collector):
         return await snapshot_until(collector, lambda s: running("daemon", "farmer", "harvester", "full_node", "wallet")(s)
                                     and s.harvesters and s.plots and s.wallet.height, what="all services")
-    snap = run_with_collector(root, scenario)
+    snap = run_with_collector(root, scenario, plot_rows="all")
     assert fake_chia.registered == ["metrics"]
     assert {s.id: s.version for s in snap.chia_services if s.id != "daemon"} == dict.fromkeys(
         ["farmer", "harvester", "full_node", "wallet"], "2.7.5")
@@ -276,3 +276,14 @@ def test_odd_daemon_events_never_stop_the_feed(chia_root, fake_chia, caplog):
     facts = run_with_collector(root, scenario, clock=clock)
     assert [(f.signage.seen, f.signage.skipped) for f in facts if f.HasField("signage")] == [(1, 0)]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_by_default_only_problem_plots_are_rows(chia_root, fake_chia):
+    root, _ = chia_root
+    fake_chia.start(("harvester",))
+
+    async def scenario(collector):
+        return await snapshot_until(collector, lambda s: s.plots, what="plot rows")
+    snap = run_with_collector(root, scenario)
+    assert sorted((chia_pb2.PlotStatus.Name(p.status), p.id.rsplit("/", 1)[-1][:25]) for p in snap.plots) == [
+        ("INVALID", "plot-k18-2026-11-28-01-50"), ("MISSING_KEY", "plot-k18-2026-11-28-01-49")]

@@ -21,6 +21,8 @@ from monitor.client.chia import payloads
 from monitor.client.chia.chia_root import ChiaRoot, default_chia_root, node_id_hex
 from monitor.client.chia.daemon import DaemonListener
 from monitor.client.chia.farming_stats import FarmingStats, plot_filter
+from monitor.client.chia.logs import events as log_events
+from monitor.client.chia.logs.signage import SignagePointCounter
 from monitor.client.chia.rpc import ChiaRpc, RpcFailed, ServiceDown
 from monitor.client.chia.settings import ChiaSettings
 from monitor.client.collector import Collector
@@ -75,6 +77,8 @@ class ChiaCollector(Collector):
         self._wallet: chia_pb2.Wallet | None = None
         self._blocks_won: int | None = None
         self._height: int | None = None
+        self._logged_signage = SignagePointCounter()         # full node log lines, when events are missing
+        self._local_node_id = self.root.harvester_node_id() or ""
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -237,32 +241,37 @@ class ChiaCollector(Collector):
             await rpc.call("healthz")
 
     async def _fetch_plots(self, rpc: ChiaRpc, node_id: str) -> None:
-        """The full plot list (about 600 bytes of JSON per plot): parsed straight into Plot messages."""
-        if not self.settings.report_plots:
-            answer = await rpc.call("get_plots", object_hook=lambda d: None if "plot_id" in d else d)
-            self._valid_plots = len(answer.get("plots") or [])
-            self._plots = []
-            return
+        """The full plot list (about 600 bytes of JSON per plot), shrunk while it is parsed.
+
+        Valid plots become rows only with plot_rows "all"; otherwise they are just counted, so a
+        100k-plot harvester costs memory and CPU only while its list is read.
+        """
         mounts: dict[str, str] = {}
+        rows = self.settings.plot_rows
 
         def compact(entry: dict) -> Any:
             if "plot_id" not in entry:
                 return entry
+            if rows != "all":
+                return True
             plot = payloads.plot_from_rpc(entry, node_id)
             if plot is not None:
                 plot.disk = _mountpoint(os.path.dirname(plot.filename), mounts)
             return plot
 
         answer = await rpc.call("get_plots", object_hook=compact)
-        plots = [p for p in answer.get("plots") or [] if isinstance(p, chia_pb2.Plot)]
-        self._valid_plots = len(plots)
-        for status, key in ((chia_pb2.INVALID, "failed_to_open_filenames"), (chia_pb2.MISSING_KEY, "not_found_filenames")):
-            for filename in answer.get(key) or []:
-                if isinstance(filename, str):
-                    plots.append(chia_pb2.Plot(id=filename, harvester_node_id=node_id, filename=filename, status=status,
-                                               disk=_mountpoint(os.path.dirname(filename), mounts)))
+        valid = [p for p in answer.get("plots") or [] if p is True or isinstance(p, chia_pb2.Plot)]
+        self._valid_plots = len(valid)
+        plots = [p for p in valid if isinstance(p, chia_pb2.Plot)]
+        if rows != "none":
+            for status, key in ((chia_pb2.INVALID, "failed_to_open_filenames"), (chia_pb2.MISSING_KEY, "not_found_filenames")):
+                for filename in answer.get(key) or []:
+                    if isinstance(filename, str):
+                        plots.append(chia_pb2.Plot(id=filename, harvester_node_id=node_id, filename=filename,
+                                                   status=status, disk=_mountpoint(os.path.dirname(filename), mounts)))
         self._plots = plots
-        log.info("chia harvester: plot list read (%d valid, %d other)", self._valid_plots, len(plots) - self._valid_plots)
+        log.info("chia harvester: plot list read (%d valid, %d unreadable or without key)", self._valid_plots,
+                 len(answer.get("failed_to_open_filenames") or []) + len(answer.get("not_found_filenames") or []))
 
     async def _poll_full_node(self, rpc: ChiaRpc) -> None:
         state = (await rpc.call("get_blockchain_state")).get("blockchain_state")
@@ -355,6 +364,24 @@ class ChiaCollector(Collector):
         plot = node_id_hex(pos.get("plot_public_key") or pos.get("public_key"))
         self.add_fact("proof", chia_pb2.Proof(harvester_node_id=finders[0] if len(finders) == 1 else "",
                                               signage_point=sp_hash, plot=plot), now)
+
+    # ---- debug.log fallback ----------------------------------------------------------------
+    def log_event(self, event: log_events.LogEvent) -> None:
+        """ChiaLogCollector's events: counted only while the daemon's events are not coming, so a
+        signage point is never counted twice; they are all a machine has when its daemon is away."""
+        if self.daemon.connected:
+            return
+        if isinstance(event, log_events.HarvesterAnswer) and self._local_node_id:
+            self.stats.logged_answer(self._local_node_id, event.time, event.lookup_seconds, event.eligible,
+                                     event.proofs, event.total_plots)
+        elif isinstance(event, log_events.SignagePointFinished | log_events.SubSlotFinished):
+            counter = self._logged_signage
+            seen, skipped = counter.seen, counter.skipped
+            if isinstance(event, log_events.SignagePointFinished):
+                counter.signage_point(event.index, event.time)
+            else:
+                counter.sub_slot_finished(event.time)
+            self.stats.logged_signage(event.time, counter.seen - seen, counter.skipped - skipped)
 
     # ---- snapshot ----------------------------------------------------------------------------
     async def collect(self, snapshot: events_pb2.ComputerInfo) -> None:

@@ -136,6 +136,26 @@ class FarmingStats:
         pending.expected.add(node_id)                   # connected after the SP arrived: still counts
         pending.answers[node_id] = _Answer(received - pending.received, lookup, eligible, proofs, total_plots)
 
+    def logged_answer(self, node_id: str, t: float, lookup: float, eligible: int, proofs: int, total_plots: int) -> None:
+        """A harvester's own log line for one SP (the fallback without daemon events): it was
+        expected and answered; what it missed cannot be seen from its log."""
+        stats = self._harvester_minutes.setdefault((node_id, self._minute(t)), _HarvesterMinute())
+        stats.expected += 1
+        stats.answered += 1
+        stats.slow += lookup > self.slow_lookup
+        stats.lookups.append(lookup)
+        stats.eligible += eligible
+        stats.proofs += proofs
+        stats.total_plots = max(stats.total_plots, total_plots)
+        if self.plot_filter is not None:
+            stats.expected_eligible += total_plots * self.plot_filter
+
+    def logged_signage(self, t: float, seen: int, skipped: int) -> None:
+        """Farm-level counts from the full node's log (the fallback without daemon events)."""
+        signage = self._signage_minutes.setdefault(self._minute(t), _SignageMinute())
+        signage.seen += seen
+        signage.skipped += skipped
+
     def flush(self, now: float) -> tuple[list[chia_pb2.FarmingBucket], list[chia_pb2.SignageBucket]]:
         """Settle what is due; return the buckets of minutes that can no longer change."""
         for sp_hash, pending in list(self._pending.items()):

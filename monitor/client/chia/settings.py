@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 
 @dataclass
@@ -12,7 +13,9 @@ class ChiaSettings:
     rpc_timeout: float = 10.0          # seconds a chia RPC call may take before the service counts as failing
     poll_interval: float = 30.0        # seconds between RPC summaries (daemon events bring changes sooner)
     plot_list_interval: float = 3600.0  # re-read the local harvester's full plot list at least this often
-    report_plots: bool = True          # send one row per plot of this machine's harvester
+    # rows per plot of this machine's harvester: "problems" (unreadable, missing key), "all" (costly
+    # at 100k plots: every snapshot diffs every row), "none"; counts per harvester are always sent
+    plot_rows: Literal["problems", "all", "none"] = "problems"
     slow_lookup: float = 5.0           # seconds: an answered signage point with a slower lookup counts as slow
     late_after: float = 28.0           # seconds after the signage point: an answer later than this is late
     forget_harvester_after: float = 86400.0  # drop a disconnected harvester after this many seconds
