@@ -240,3 +240,19 @@ def test_empty_farm_answers_every_command_in_one_helpful_line(tmp_path):
         d.close()
     finally:
         server.stop()
+
+
+def test_buckets_delivered_late_land_in_their_own_hour_after_the_rollup_moved_on(farm_server, tmp_path):
+    now = time.time()
+    farm_server.send("late1", *[farming(NODE_A, now - h * HOUR - 600, expected=64, missed=1) for h in range(0, 100, 3)])
+    d = Dispatcher(lambda: CommandContext(StoreReader(farm_server.database), connect_botdb(tmp_path / "bot.db"), AlertSettings()))
+    try:
+        def missed_7d() -> list[str]:
+            lines = ask(d, "/missed 7d").splitlines()
+            return next(line for line in lines if line.strip().startswith("all ")).split()[1:4]
+        assert missed_7d() == ["2176", "2142", "34"]            # 34 buckets, all in the hourly rollup now
+        farm_server.send("late1", farming(NODE_A, now - 3 * DAY - 1800, expected=64, missed=5))   # from an outbox, late
+        assert missed_7d() == ["2240", "2201", "39"]
+        assert ask(d, "/missed 1h").splitlines()[-1].split()[1:4] == ["64", "63", "1"]
+    finally:
+        d.close()
