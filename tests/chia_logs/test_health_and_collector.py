@@ -6,7 +6,10 @@ import logging
 from pathlib import Path
 
 from monitor.client.chia.logs import events as ev
-from monitor.client.chia.logs.collector import ChiaLogCollector, debug_log_path
+from monitor.client.chia.logs.build import debug_log_path, log_collectors
+from monitor.client.chia.logs.collector import ChiaLogCollector
+from monitor.client.chia.settings import ChiaSettings
+from monitor.client.plotters.collector import PlotterCollector
 from monitor.client.chia.logs.health import LogHealth, chia_log_level
 from monitor.client.chia.logs.parser import ChiaLogParser
 from protocol import events_pb2
@@ -67,7 +70,8 @@ def test_chia_log_level_from_config(tmp_path: Path) -> None:
     anchored = ("logging: &logging\n  log_level: WARNING\n  log_stdout: false\n"
                 "harvester:\n  logging: *logging\n")
     assert chia_log_level(write_config(tmp_path / "a", anchored)) == "WARNING"
-    assert chia_log_level(write_config(tmp_path / "b", "farmer:\n  logging:\n    log_level: debug\n")) == "DEBUG"
+    verbose_farmer = "logging:\n  log_level: WARNING\nfarmer:\n  logging:\n    log_level: debug\n"
+    assert chia_log_level(write_config(tmp_path / "b", verbose_farmer)) == "DEBUG"
     assert chia_log_level(write_config(tmp_path / "c", ": not yaml: [")) == ""
     assert chia_log_level(tmp_path / "missing") == ""
 
@@ -146,3 +150,15 @@ def test_debug_log_path(tmp_path: Path) -> None:
     assert debug_log_path("", tmp_path) == tmp_path / "log" / "debug.log"
     assert debug_log_path("off", tmp_path) is None
     assert debug_log_path(str(tmp_path / "x.log"), Path("/nowhere")) == tmp_path / "x.log"
+
+
+def test_log_collectors_from_settings(tmp_path: Path) -> None:
+    default = log_collectors(ChiaSettings(), tmp_path / "root", tmp_path / "state")
+    assert [type(c) for c in default] == [ChiaLogCollector]
+    assert default[0].debug_log == tmp_path / "root" / "log" / "debug.log"
+    assert default[0].follower.state_file == tmp_path / "state" / "chia-log-position.json"
+    both = log_collectors(ChiaSettings(plotter_logs=["/var/log/plots/*.log"], log_state_file=tmp_path / "p.json"),
+                          tmp_path / "root", tmp_path / "state")
+    assert [type(c) for c in both] == [ChiaLogCollector, PlotterCollector]
+    assert both[0].follower.state_file == tmp_path / "p.json"
+    assert log_collectors(ChiaSettings(debug_log="off"), tmp_path / "root", tmp_path / "state") == []

@@ -42,7 +42,8 @@ def test_real_excerpt_kinds_and_no_near_misses() -> None:
     assert counts["farming_info"] == 3
     assert counts["farmer_signage_point"] == 4
     assert counts["connection_closed"] == 5
-    assert counts["peer_disconnected"] == 5
+    assert counts["peer_disconnected"] == 3          # the harvester's own and the farmer's full node
+    assert [e.node_id for e in events if isinstance(e, ev.HarvesterDisconnected)] == [H64, H64]
     assert counts["node_peak"] == 7
     assert (counts["unreadable_plot"], counts["duplicate_plot"], counts["plot_key_missing"]) == (1, 1, 1)
     assert sum(e.proofs for e in events if isinstance(e, ev.HarvesterAnswer)) == 6
@@ -82,14 +83,18 @@ def test_real_harvester_side_handshake_is_not_a_harvester_joining() -> None:
 
 
 def test_real_connection_lines() -> None:
-    closed = parse(f"2026-11-28T01:47:15.603 2.7.5 farmer farmer_server              : INFO     "
-                   f"Connection closed: 127.0.0.1, node id: {H64}")
-    gone = parse("2026-11-28T01:47:15.603 2.7.5 farmer chia.farmer.farmer         : INFO     "
-                 "peer disconnected PeerInfo(_ip=IPv4Address('127.0.0.1'), _port=0)")
+    closed_line = (f"2026-11-28T01:47:15.603 2.7.5 farmer farmer_server              : INFO     "
+                   f"Connection closed: 127.0.0.1, node id: {H64}\n")
+    gone_line = ("2026-11-28T01:47:15.603 2.7.5 farmer chia.farmer.farmer         : INFO     "
+                 "peer disconnected PeerInfo(_ip=IPv4Address('127.0.0.1'), _port={port})\n")
+    closed, gone = ChiaLogParser().parse((closed_line + gone_line.format(port=0)).encode())
+    assert gone == ev.HarvesterDisconnected(gone.time, "farmer", node_id=H64, ip="127.0.0.1")
+    node_gone = parse(gone_line.format(port=58444))
+    assert node_gone == ev.PeerDisconnected(gone.time, "farmer", ip="127.0.0.1", port=58444)
+    assert parse(gone_line.format(port=0)) == ev.HarvesterDisconnected(gone.time, "farmer", node_id="", ip="127.0.0.1")
     joined = parse("2026-11-28T01:44:03.030 2.7.5 harvester harvester_server        : INFO     "
                    "Connected with farmer PeerInfo(_ip=IPv4Address('127.0.0.1'), _port=8447)")
     assert closed == ev.ConnectionClosed(closed.time, "farmer", ip="127.0.0.1", node_id=H64)
-    assert gone == ev.PeerDisconnected(gone.time, "farmer", ip="127.0.0.1", port=0)
     assert joined == ev.PeerConnected(joined.time, "harvester", peer_type="farmer", ip="127.0.0.1", port=8447)
 
 

@@ -92,9 +92,3 @@ class ChiaLogCollector(Collector):
             return True
         return False
 
-
-def debug_log_path(configured: str, chia_root: Path) -> Path | None:
-    """The debug.log to follow: `chia.debug_log`, or <root>/log/debug.log; None when set to "off"."""
-    if configured.strip().lower() == "off":
-        return None
-    return Path(configured).expanduser() if configured else chia_root / "log" / "debug.log"

@@ -183,6 +183,16 @@ class PeerDisconnected(LogEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class HarvesterDisconnected(LogEvent):
+    """Farmer: `peer disconnected PeerInfo(... _port=0)`: port 0 is a harvester (it has no server
+    port; a full node has one). `node_id` comes from the farmer's `Connection closed: <ip>, node id:
+    <id>` line just before it ("" when that line was not seen)."""
+    kind: ClassVar[str] = "harvester_disconnected"
+    node_id: str
+    ip: str
+
+
+@dataclass(frozen=True, slots=True)
 class HarvesterConnected(LogEvent):
     """Farmer, DEBUG: `-> harvester_handshake to peer <ip> <node_id>`: a harvester joined."""
     kind: ClassVar[str] = "harvester_connected"
@@ -209,7 +219,7 @@ class FarmerSignagePoint(LogEvent):
 EVENT_TYPES: tuple[type[LogEvent], ...] = (
     HarvesterAnswer, SignagePointFinished, SubSlotFinished, BlockFarmed, NodePeak, WalletPeak,
     PlotRefresh, PlotsLoaded, UnreadablePlot, DuplicatePlot, PlotKeyMissing, SlowLookup,
-    PeerConnected, ConnectionClosed, PeerDisconnected, HarvesterConnected, FarmingInfo,
+    PeerConnected, ConnectionClosed, PeerDisconnected, HarvesterDisconnected, HarvesterConnected, FarmingInfo,
     FarmerSignagePoint,
 )
 KINDS: tuple[str, ...] = tuple(t.kind for t in EVENT_TYPES)

@@ -17,8 +17,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from monitor.client.chia.chia_root import SERVICES, ChiaRoot
 from monitor.client.chia.logs import events as ev
 from protocol import chia_pb2
 
@@ -33,6 +32,7 @@ REGULAR_KINDS: dict[str, str] = {
     "farming_info": "farmer",
 }
 NEAR_MISSES_FOR_BLIND = 3
+VERBOSITY = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LEVELS_HIDING_INFO = ("WARNING", "ERROR", "CRITICAL")
 
 
@@ -94,24 +94,13 @@ class LogHealth:
 
 
 def chia_log_level(chia_root: Path) -> str:
-    """chia's `logging.log_level` from $CHIA_ROOT/config/config.yaml ("" when it cannot be read)."""
-    config = chia_root / "config" / "config.yaml"
-    try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+    """The most verbose log level among chia's services (they share one debug.log), from chia's
+    config.yaml; "" where chia is not installed."""
+    root = ChiaRoot.load(chia_root)
+    if not root.installed:
         return ""
-    for section in (data, *(data.get(name) for name in ("harvester", "farmer", "full_node")
-                            if isinstance(data, dict))):
-        level = _log_level_of(section)
-        if level:
-            return level
-    return ""
-
-
-def _log_level_of(section: object) -> str:
-    settings = section.get("logging") if isinstance(section, dict) else None
-    level = settings.get("log_level") if isinstance(settings, dict) else None
-    return level.upper() if isinstance(level, str) else ""
+    levels = [root.log_level(service).upper() for service in SERVICES]
+    return min(levels, key=lambda level: VERBOSITY.index(level) if level in VERBOSITY else len(VERBOSITY))
 
 
 def warn_if_log_level_hides_info(level: str, config_path: Path) -> bool:

@@ -31,6 +31,8 @@ _PEER = r"PeerInfo\(_?(?:ip|host)=(?:IPv[46]Address\()?'([^']+)'\)?, _?port=(\d+
 # `2026-11-28T01:43:54.732 [2.7.5 ]harvester ...`: minute, seconds, service
 _HEADER = re.compile(rb"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d):(\d\d(?:\.\d+)?) (?:\d[^ ]* )?([^ ]+) ")
 
+PAIRING_SECONDS = 5.0  # `Connection closed` and `peer disconnected` of one harvester are this close
+
 Build = Callable[[float, str, re.Match[bytes]], ev.LogEvent]
 
 
@@ -145,6 +147,7 @@ class ChiaLogParser:
         self._minute_key = b""
         self._minute_epoch = 0.0
         self._services: dict[bytes, str] = {}
+        self._closed_by_ip: dict[str, tuple[str, float]] = {}   # farmer: last `Connection closed` per IP
 
     def parse_line(self, line: str | bytes) -> ev.LogEvent | None:
         events = self.parse(line.encode("utf-8", "replace") if isinstance(line, str) else line)
@@ -153,6 +156,7 @@ class ChiaLogParser:
     def parse(self, data: bytes) -> list[ev.LogEvent]:
         """Events of all lines in `data`, in line order (one event per line at most)."""
         found: list[tuple[int, ev.LogEvent]] = []
+        disconnects = False
         for anchor, rules in self.groups:
             pos = data.find(anchor)
             while pos != -1:
@@ -168,6 +172,7 @@ class ChiaLogParser:
                     event = self._event(rule, data, start, at, end)
                     if event is not None:
                         found.append((start, event))
+                        disconnects = disconnects or rule.kind == "peer_disconnected"
                         missed = ""
                         break
                     missed = missed or rule.kind
@@ -181,7 +186,25 @@ class ChiaLogParser:
             if start != last_start:  # a line holding two anchors counts once
                 events.append(event)
                 last_start = start
+        if disconnects:
+            self._name_disconnected_harvesters(events)
         return events
+
+    def _name_disconnected_harvesters(self, events: list[ev.LogEvent]) -> None:
+        """A farmer's `peer disconnected ..._port=0)` is a harvester leaving; its node id is in the
+        farmer's `Connection closed: <ip>, node id: <id>` line just before (same IP, same moment)."""
+        for i, event in enumerate(events):
+            if event.service != "farmer":
+                continue
+            if isinstance(event, ev.ConnectionClosed):
+                if len(self._closed_by_ip) > 256:
+                    self._closed_by_ip.clear()
+                self._closed_by_ip[event.ip] = (event.node_id, event.time)
+            elif isinstance(event, ev.PeerDisconnected) and event.port == 0:
+                node_id, closed_at = self._closed_by_ip.pop(event.ip, ("", 0.0))
+                if abs(event.time - closed_at) > PAIRING_SECONDS:
+                    node_id = ""
+                events[i] = ev.HarvesterDisconnected(event.time, event.service, node_id, event.ip)
 
     def _event(self, rule: Rule, data: bytes, start: int, at: int, end: int) -> ev.LogEvent | None:
         try:
