@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MIN_SNAPSHOT_GAP = 0.5      # seconds: a burst of wake() calls makes one snapshot
 COLLECT_TIMEOUT = 20.0
+FIRST_RESYNC_WAIT = 30
 
 
 def machine_name(config: Config) -> str:
@@ -90,6 +91,13 @@ class ClientApp:
             self.outbox.close()
 
     async def _snapshot_loop(self) -> None:
+        if self.outbox.is_new:
+            # a new outbox has no base: diffing against nothing would re-add everything the
+            # server already has and never delete what vanished meanwhile
+            try:
+                await asyncio.wait_for(self.uplink.resynced.wait(), FIRST_RESYNC_WAIT)
+            except asyncio.TimeoutError:
+                log.warning("server unreachable for %d s: starting from an empty state", FIRST_RESYNC_WAIT)
         while True:
             started = time.monotonic()
             try:

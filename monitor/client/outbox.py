@@ -31,6 +31,7 @@ class Outbox:
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")  # the outbox is the only copy until acknowledged
         self.conn.executescript(SCHEMA)
+        self.is_new = False
         self.outbox_id = self._outbox_id()
 
     def close(self) -> None:
@@ -41,6 +42,7 @@ class Outbox:
         if row:
             return row[0]
         new_id = uuid.uuid4().hex
+        self.is_new = True  # no base yet: the client should learn the server's state before diffing
         self.conn.execute("INSERT INTO meta (key, value) VALUES ('outbox_id', ?)", (new_id,))
         return new_id
 

@@ -57,6 +57,7 @@ class Uplink:
         self.heartbeat = heartbeat
         self.on_resync = on_resync
         self.connected = asyncio.Event()
+        self.resynced = asyncio.Event()   # the base was compared with the server's state at least once
         self._new_data = asyncio.Event()
 
     def wake(self) -> None:
@@ -103,26 +104,29 @@ class Uplink:
             log.info("connected to %s as %s (%d batches to send)", self.target, welcome.welcome.machine,
                      self.outbox.pending_count())
             self.connected.set()
-            await self._resync_if_needed(stub)
-            await self._pump(call)
+            await self._pump(call, stub)
 
-    async def _resync_if_needed(self, stub: service_pb2_grpc.MonitorStub) -> None:
-        if self.outbox.pending_count():
-            return  # the server's state is behind our base until those batches land
+    async def _resync(self, stub: service_pb2_grpc.MonitorStub) -> bool:
+        """Compare the base with the server's state; only meaningful with an empty outbox."""
         snapshot = events_pb2.ComputerInfo()
         async for chunk in stub.GetMachineState(service_pb2.MachineStateRequest()):
             snapshot.MergeFrom(chunk)
         if self.outbox.pending_count():
-            return
+            return False  # new batches were queued meanwhile: the server's state is behind again
         self.on_resync(state_of(snapshot))
+        self.resynced.set()
+        return True
 
-    async def _pump(self, call) -> None:
+    async def _pump(self, call, stub) -> None:
         in_flight: list[int] = []
         acks = asyncio.create_task(self._read_acks(call, in_flight))
+        resync_checked = False  # once per session, as soon as the outbox is empty
         try:
             last_sent = 0
             while not acks.done():
                 self._new_data.clear()
+                if not resync_checked and not in_flight and not self.outbox.pending_count():
+                    resync_checked = await self._resync(stub)
                 while len(in_flight) < WINDOW:
                     batches = self.outbox.pending(after_id=last_sent, limit=WINDOW - len(in_flight))
                     if not batches:
