@@ -79,7 +79,7 @@ class AlertEngine:
         try:
             with transaction(self.botdb):
                 cursor = get_cursor(self.botdb, CURSOR)
-                events = self.reader.events_after(cursor, limit)
+                events = self._events_after(cursor, limit)
                 if not events:
                     return 0
                 ctx = self._context(now)
@@ -98,6 +98,16 @@ class AlertEngine:
                 return len(events)
         finally:
             self.memory.forget_cache()
+
+    def _events_after(self, cursor: int, limit: int):
+        """events_after reads one table per topic: inside one read transaction they all see the
+        same commits, so a commit landing between two of those reads cannot make the cursor jump
+        over an event of a topic already read."""
+        self.reader.conn.execute("BEGIN")
+        try:
+            return self.reader.events_after(cursor, limit)
+        finally:
+            self.reader.conn.execute("COMMIT")
 
     def catch_up(self, now: float | None = None) -> int:
         total = 0
@@ -163,7 +173,7 @@ class AlertEngine:
             log.exception("alert rule %s failed on %r", type(method.__self__).__name__, args[0] if args else None)
             return []
 
-    def _grace_until(self, machine: str, severity: str, first_seen: dict[str, float], now: float) -> float:
+    def _grace_until(self, machine: str, severity: str, first_seen: dict[str, float]) -> float:
         until = first_seen.get(machine, 0.0) + self.settings.startup_grace
         if severity != "critical":
             until = max(until, self.started + self.settings.startup_grace)
@@ -179,7 +189,7 @@ class AlertEngine:
             if is_muted(mutes, f.rule, f.machine, f.harvester_id):
                 return
             row = {"title": f.title, "detail": f.detail, "machine": f.machine, "harvester": f.harvester, "severity": severity}
-            hold = max(now, self._grace_until(f.machine, severity, first_seen, now))
+            hold = max(now, self._grace_until(f.machine, severity, first_seen))
             self._send(alert_reply(row), f.machine, f.rule, severity, now, f.source_time, hold)
             return
         row = self.botdb.execute("SELECT * FROM alerts WHERE rule = ? AND machine = ? AND key = ?", key).fetchone()
@@ -190,7 +200,7 @@ class AlertEngine:
                     if row["outbox_id"] is not None:
                         rewrite_unsent(self.botdb, row["outbox_id"], alert_reply({**dict(row), "detail": f.detail}))
                 return
-            due = max(now + kind.debounce, self._grace_until(f.machine, severity, first_seen, now))
+            due = max(now + kind.debounce, self._grace_until(f.machine, severity, first_seen))
             self.botdb.execute(
                 "INSERT INTO alerts (rule, machine, key, status, severity, title, detail, harvester, harvester_id, since, due) "
                 "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",

@@ -100,7 +100,7 @@ SCENARIOS = [
     Scenario("missed_signage_points", "Missed signage points",
              problem=lambda: _buckets(2, 64, 20, 0.3),
              repeat=lambda: _buckets(1, 64, 30, 0.3),
-             clear=lambda: _buckets(10, 64, 0, 0.3), names_harvester=True, detail="missed 20 of 64 signage points (31.2%)"),
+             clear=lambda: _buckets(10, 64, 0, 0.3), names_harvester=True, detail="missed 40 of 128 signage points (31.2%)"),
     Scenario("slow_lookups", "Slow lookups",
              problem=lambda: _buckets(5, 6, 0, 9.0),
              repeat=lambda: _buckets(6, 6, 0, 12.0),

@@ -87,11 +87,8 @@ class RuleContext:
 
 
 class Rule:
-    name = ""
-    description = ""
+    names: tuple[str, ...] = ()                     # the alerts it can raise (severity, debounce: rules.ALERTS)
     topics: tuple[str, ...] = ()                    # topics whose transitions it checks
-    severity = "warning"
-    debounce = 0.0                                  # seconds a problem must last before it is sent
 
     def check(self, t: Transition, ctx: RuleContext) -> list[Finding]:
         return []
@@ -99,6 +96,3 @@ class Rule:
     def tick(self, ctx: RuleContext) -> list[Finding]:
         """Findings only the passing of time reveals (run by the scheduler)."""
         return []
-
-    def finding(self, t: Transition, key: str, active: bool, title: str, detail: str = "", **extra) -> Finding:
-        return Finding(self.name, t.machine, key, active, title, detail, source_time=t.server_time, **extra)

@@ -18,12 +18,10 @@ class HarvesterConnection(Rule):
         node = t.id
         label = ctx.harvester(node, t.machine)
         if now:
-            return [self.finding(t, node, False, "Harvester disconnected", harvester_id=node, harvester=label)]
+            return [Finding("harvester_disconnected", t.machine, node, False, "Harvester disconnected",
+                            harvester_id=node, harvester=label, source_time=t.server_time)]
         plots = (t.before or {}).get("plots") or 0
         how = "removed by its farmer" if t.deleted else "disconnected from its farmer"
-        return [self.finding(t, node, True, "Harvester disconnected",
-                             f"harvester {label} {how} on {t.machine} ({plots:,} plots no longer farmed)",
-                             harvester_id=node, harvester=label)]
-
-    def finding(self, t: Transition, key: str, active: bool, title: str, detail: str = "", **extra) -> Finding:
-        return Finding("harvester_disconnected", t.machine, key, active, title, detail, source_time=t.server_time, **extra)
+        return [Finding("harvester_disconnected", t.machine, node, True, "Harvester disconnected",
+                        f"harvester {label} {how} on {t.machine} ({plots:,} plots no longer farmed)",
+                        harvester_id=node, harvester=label, source_time=t.server_time)]
