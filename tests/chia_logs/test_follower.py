@@ -198,3 +198,21 @@ def test_blocks_delivers_lines_written_later(tmp_path: Path) -> None:
         return await asyncio.wait_for(waiter, timeout=10)
 
     assert asyncio.run(scenario()) == b"late line\n"
+
+
+def test_two_rotations_while_down_read_every_rotated_file_in_order(tmp_path: Path) -> None:
+    log, state = tmp_path / "debug.log", tmp_path / "state.json"
+    log.write_text("")
+    first = started(log, state)
+    append(log, "1\n")
+    assert drain(first) == b"1\n"
+    first.close()
+    append(log, "2\n")
+    os.rename(log, tmp_path / "debug.log.1")          # chia rotates ...
+    log.write_text("3\n")
+    os.rename(tmp_path / "debug.log.1", tmp_path / "debug.log.2")
+    os.rename(log, tmp_path / "debug.log.1")          # ... and rotates again
+    log.write_text("4\n")
+    second = LogFollower(log, state)
+    assert drain(second) == b"2\n3\n4\n"
+    second.close()

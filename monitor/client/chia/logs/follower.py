@@ -39,8 +39,15 @@ class FollowState:
     head_len: int
 
 
+def _read_at(fd: int, length: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # Windows has no pread
+    return os.read(fd, length)
+
+
 def _head_of(fd: int, length: int) -> tuple[str, int]:
-    data = os.pread(fd, length, 0)
+    data = _read_at(fd, length, 0)
     return hashlib.sha256(data).hexdigest(), len(data)
 
 
@@ -56,6 +63,7 @@ class LogFollower:
         self._fd: int | None = None
         self._state: FollowState | None = None
         self._draining = False               # reading a rotated-away file to its end
+        self._rotated_queue: list[int] = []  # open rotated files (newer ones) to read after it, oldest first
         self._read_pos = 0                   # offset + len(partial)
         self._partial = b""
         self._skip_fragment = False          # started mid-file: drop text before the first newline
@@ -78,7 +86,7 @@ class LogFollower:
         elif self._truncated():
             log.info("%s was truncated (copytruncate?): reading it from the start", self.path)
             self._reset_position()
-        data = os.pread(self._fd, self.chunk_bytes, self._read_pos)
+        data = _read_at(self._fd, self.chunk_bytes, self._read_pos)
         if data:
             self._read_pos += len(data)
             return self._lines(data)
@@ -113,6 +121,13 @@ class LogFollower:
                 wait = min(wait * 2, self.max_wait)
 
     def close(self) -> None:
+        """Stop following: close the file and any rotated files still waiting to be read."""
+        self._close_current()
+        for fd in self._rotated_queue:
+            os.close(fd)
+        self._rotated_queue = []
+
+    def _close_current(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -151,9 +166,15 @@ class LogFollower:
             return b""  # deleted or renamed: wait for a new file, keep the old one open meanwhile
         tail = self._partial + b"\n" if self._partial else b""  # the old file is finished
         log.info("%s was rotated or replaced: following the new file", self.path)
-        self.close()
-        self._draining = False
+        self._close_current()
         self._partial = b""
+        if self._rotated_queue:  # rotated more than once while teafarm was down: the next newer one
+            self._fd = self._rotated_queue.pop(0)
+            self._state = self._new_state(self._fd, 0)
+            self._read_pos = 0
+            self.generation += 1
+            return tail or self.poll()
+        self._draining = False
         if not self._open_path(from_start=True):
             self._state = None
             return tail
@@ -184,7 +205,7 @@ class LogFollower:
         self._state = self._new_state(fd, offset)
         self._read_pos = offset
         self._partial = b""
-        self._skip_fragment = offset > 0 and os.pread(fd, 1, offset - 1) != b"\n"
+        self._skip_fragment = offset > 0 and _read_at(fd, 1, offset - 1) != b"\n"
         self.generation += 1
         return True
 
@@ -222,10 +243,26 @@ class LogFollower:
                 self._committed = FollowState(**asdict(saved))
                 self._read_pos = saved.offset
                 self._draining = candidate != self.path
+                if self._draining:
+                    self._rotated_queue = self._open_newer_rotations(candidate)
                 return
             os.close(fd)
         log.info("%s: the file teafarm read last is gone or was truncated: reading %s from the start",
                  self.state_file, self.path)
+
+    def _open_newer_rotations(self, rotated: Path) -> list[int]:
+        """debug.log.3 was ours: .2 and .1 came after it. Opened now, before chia rotates again."""
+        try:
+            number = int(rotated.name.rsplit(".", 1)[1])
+        except (IndexError, ValueError):
+            return []
+        newer = []
+        for n in range(number - 1, 0, -1):
+            try:
+                newer.append(os.open(self.path.with_name(f"{self.path.name}.{n}"), os.O_RDONLY))
+            except OSError:
+                continue
+        return newer
 
     def _load_state(self) -> FollowState | None:
         if self.state_file is None or not self.state_file.is_file():
