@@ -107,8 +107,7 @@ class MonitorService(service_pb2_grpc.MonitorServicer):
             return None
         try:
             result = await self.ingest.apply(machine, events, clock_offset, (outbox_id, batch.batch_id))
-        except Exception:
-            log.exception("%s: storing batch %d failed", machine, batch.batch_id)
+        except Exception:  # already logged with its traceback by the ingest
             return _refusal(batch.batch_id, f"the server could not store batch {batch.batch_id} (see the server log)")
         if result.unknown:
             log.debug("%s: %d events of topics this server does not know were skipped", machine, result.unknown)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from google.protobuf import json_format
@@ -24,6 +25,7 @@ _INTEGER_TYPES = {
     FieldDescriptor.TYPE_FIXED32, FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED32,
     FieldDescriptor.TYPE_SFIXED64, FieldDescriptor.TYPE_BOOL,
 }
+_UNSIGNED_64 = {FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_FIXED64}
 _INT64_MAX = 2**63 - 1
 
 
@@ -31,7 +33,7 @@ _INT64_MAX = 2**63 - 1
 class Column:
     name: str
     sql_type: str
-    to_sql: Callable[[Any], Any]
+    to_sql: Callable[[Any], Any] | None      # None: sqlite takes the protobuf value as it is
     set_on: Callable[[Message, Any], None]   # writes a stored value back into a message
 
 
@@ -59,15 +61,17 @@ def _column(field: FieldDescriptor) -> Column:
                       lambda m, v: setattr(m, name, numbers[v] if v in numbers else int(v)))
     if field.type in _INTEGER_TYPES:
         if field.type == FieldDescriptor.TYPE_BOOL:
-            return Column(name, "INTEGER", int, lambda m, v: setattr(m, name, bool(v)))
-        # sqlite integers are signed 64-bit; a larger uint64 is kept as REAL rather than failing
-        return Column(name, "INTEGER", lambda v: v if v <= _INT64_MAX else float(v),
-                      lambda m, v: setattr(m, name, int(v)))
+            return Column(name, "INTEGER", None, lambda m, v: setattr(m, name, bool(v)))
+        if field.type in _UNSIGNED_64:
+            # sqlite integers are signed 64-bit; a larger uint64 is kept as REAL rather than failing
+            return Column(name, "INTEGER", lambda v: v if v <= _INT64_MAX else float(v),
+                          lambda m, v: setattr(m, name, int(v)))
+        return Column(name, "INTEGER", None, lambda m, v: setattr(m, name, int(v)))
     if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
-        return Column(name, "REAL", float, lambda m, v: setattr(m, name, float(v)))
+        return Column(name, "REAL", None, lambda m, v: setattr(m, name, float(v)))
     if field.type == FieldDescriptor.TYPE_BYTES:
-        return Column(name, "BLOB", bytes, lambda m, v: setattr(m, name, bytes(v)))
-    return Column(name, "TEXT", str, lambda m, v: setattr(m, name, str(v)))
+        return Column(name, "BLOB", None, lambda m, v: setattr(m, name, bytes(v)))
+    return Column(name, "TEXT", None, lambda m, v: setattr(m, name, str(v)))
 
 
 def _json_dumper(field: FieldDescriptor) -> Callable[[Any], str]:
@@ -96,8 +100,23 @@ def _json_setter(field: FieldDescriptor) -> Callable[[Message, Any], None]:
     return setter
 
 
-def message_values(columns: list[Column], message: Message) -> list[Any]:
-    return [column.to_sql(getattr(message, column.name)) for column in columns]
+class RowBuilder:
+    """Reads a message's column values in one C call, converting only the columns that need it."""
+
+    def __init__(self, columns: list[Column]) -> None:
+        names = [c.name for c in columns]
+        getter = attrgetter(*names) if names else (lambda m: ())
+        self._get = getter if len(names) != 1 else (lambda m: (getter(m),))
+        self._conversions = [(i, c.to_sql) for i, c in enumerate(columns) if c.to_sql is not None]
+
+    def values(self, message: Message) -> tuple:
+        values = self._get(message)
+        if not self._conversions:
+            return values
+        values = list(values)
+        for index, convert in self._conversions:
+            values[index] = convert(values[index])
+        return tuple(values)
 
 
 def fill_message(columns: list[Column], message: Message, row: dict[str, Any]) -> Message:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from monitor.store.columns import Column, columns_for
+from monitor.store.columns import Column, RowBuilder, columns_for
 from monitor.store.registry import TOPICS, Topic
 
 STATE_META = [("machine", "TEXT NOT NULL"), ("id", "TEXT NOT NULL"), ("seq", "INTEGER"), ("time", "REAL"), ("server_time", "REAL")]
@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 class TopicTable:
     topic: Topic
     columns: list[Column]          # the message's fields, `id` excluded (it is a key column)
+    rows: RowBuilder
 
     @property
     def column_names(self) -> list[str]:
@@ -41,7 +42,7 @@ def topic_tables() -> dict[str, TopicTable]:
     tables = {}
     for topic in TOPICS:
         columns = [c for c in columns_for(topic.message.DESCRIPTOR) if c.name != "id"]
-        tables[topic.name] = TopicTable(topic, columns)
+        tables[topic.name] = TopicTable(topic, columns, RowBuilder(columns))
     return tables
 
 
@@ -59,7 +60,6 @@ def create_or_migrate(conn: sqlite3.Connection, tables: dict[str, TopicTable]) -
         name = table.topic.event_table
         conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_key" ON "{name}" (machine, id, seq)')
         conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_time" ON "{name}" (time)')
-        conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_server_time" ON "{name}" (server_time)')
     return added
 
 

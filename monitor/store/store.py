@@ -9,11 +9,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.store.columns import message_values
 from monitor.sqlite_tx import transaction
 from monitor.store.registry import topic_of
 from monitor.store.schema import TopicTable, create_or_migrate, topic_tables
@@ -34,6 +33,7 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
+        conn.execute("PRAGMA cache_size = -65536")   # 64 MiB: a 100k-plot sync touches many index pages
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
 
@@ -44,6 +44,57 @@ class ApplyResult:
     applied: int           # events stored
     duplicate: bool        # the batch had been applied before: nothing was written
     unknown: int           # events with a payload this version does not know (skipped)
+
+
+@dataclass(frozen=True)
+class Request:
+    machine: str
+    events: Sequence[events_pb2.UpdateEvent]
+    clock_offset: float = 0.0
+    delivery: tuple[str, int] | None = None    # (outbox_id, batch_id)
+
+
+class _PendingWrites:
+    """The rows of a group of requests, written with one statement per table."""
+
+    def __init__(self) -> None:
+        self.event_rows: dict[str, list[tuple]] = {}
+        self.final_state: dict[str, dict[tuple[str, str], tuple | None]] = {}
+        self.tables: dict[str, TopicTable] = {}
+
+    def add(self, table: TopicTable, machine: str, seq: int, event: events_pb2.UpdateEvent, clock_offset: float, now: float) -> None:
+        topic = table.topic
+        self.tables[topic.name] = table
+        message = getattr(event, topic.name)
+        key = message.id if topic.keyed else ""
+        corrected = event.timestamp + clock_offset
+        deleted = event.event_type == events_pb2.DELETE
+        values = (None,) * len(table.columns) if deleted else table.rows.values(message)
+        self.event_rows.setdefault(topic.name, []).append(
+            (seq, machine, key, EVENT_TYPE_NAMES[event.event_type], event.timestamp, now, corrected, *values))
+        if not topic.is_fact:  # only the last change of an entity matters for its state row
+            self.final_state.setdefault(topic.name, {})[(machine, key)] = \
+                None if deleted else (machine, key, seq, corrected, now, *values)
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        for name, rows in self.event_rows.items():
+            table = self.tables[name]
+            columns = ["seq", "machine", "id", "event_type", "client_time", "server_time", "time", *table.column_names]
+            conn.executemany(_insert(table.topic.event_table, columns), rows)
+        for name, state in self.final_state.items():
+            table = self.tables[name]
+            upserts = [row for row in state.values() if row is not None]
+            if upserts:
+                columns = ["machine", "id", "seq", "time", "server_time", *table.column_names]
+                conn.executemany(_insert(table.topic.state_table, columns, "OR REPLACE"), upserts)
+            deletes = [key for key, row in state.items() if row is None]
+            if deletes:
+                conn.executemany(f'DELETE FROM "{table.topic.state_table}" WHERE machine = ? AND id = ?', deletes)
+
+
+def _insert(table: str, columns: list[str], conflict: str = "") -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f'INSERT {conflict} INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
 
 
 class Store:
@@ -75,72 +126,52 @@ class Store:
                 log.exception("commit listener failed")
 
     # -- ingest -------------------------------------------------------------------------------
-    def apply(self, machine: str, events: Iterable[events_pb2.UpdateEvent], clock_offset: float = 0.0,
+    def apply(self, machine: str, events: Sequence[events_pb2.UpdateEvent], clock_offset: float = 0.0,
               delivery: tuple[str, int] | None = None, server_time: float | None = None) -> ApplyResult:
         """Store `events` from `machine` in one transaction.
 
         `delivery` = (outbox_id, batch_id): a batch at or below the last one applied for that
         outbox is acknowledged without writing anything (delivery is idempotent).
         """
+        return self.apply_many([Request(machine, events, clock_offset, delivery)], server_time)[0]
+
+    def apply_many(self, requests: Sequence[Request], server_time: float | None = None) -> list[ApplyResult]:
+        """Several requests in one transaction (group commit): each is stored whole or not at all."""
         now = server_time if server_time is not None else time.time()
         first_seq = self._next_seq
         try:
-            return self._apply(machine, events, clock_offset, delivery, now)
+            with transaction(self.conn):
+                return self._apply_all(requests, now)
         except BaseException:
             self._next_seq = first_seq  # the transaction rolled back: its numbers are free again
             raise
 
-    def _apply(self, machine, events, clock_offset, delivery, now) -> ApplyResult:
-        with transaction(self.conn):
-            if delivery is not None and self._already_applied(machine, *delivery):
-                return ApplyResult(0, 0, True, 0)
-            grouped: dict[str, list[tuple[int, events_pb2.UpdateEvent]]] = {}
-            unknown = 0
-            for event in events:
+    def _apply_all(self, requests: Sequence[Request], now: float) -> list[ApplyResult]:
+        pending = _PendingWrites()
+        results = []
+        for request in requests:
+            if request.delivery is not None and self._already_applied(request.machine, *request.delivery):
+                results.append(ApplyResult(0, 0, True, 0))
+                continue
+            applied = unknown = 0
+            for event in request.events:
                 topic = topic_of(event)
                 if topic is None or event.event_type not in EVENT_TYPE_NAMES:
                     unknown += 1
                     continue
-                grouped.setdefault(topic.name, []).append((self._next_seq, event))
+                pending.add(self.tables[topic.name], request.machine, self._next_seq, event, request.clock_offset, now)
                 self._next_seq += 1
-            for name, numbered in grouped.items():
-                self._write_topic(self.tables[name], machine, numbered, clock_offset, now)
-            self.conn.execute("UPDATE machines SET last_seen = ? WHERE machine = ?", (now, machine))
-            if delivery is not None:
+                applied += 1
+            if request.delivery is not None:
                 self.conn.execute(
                     "INSERT INTO deliveries (machine, outbox_id, last_batch_id) VALUES (?, ?, ?) "
                     "ON CONFLICT (machine, outbox_id) DO UPDATE SET last_batch_id = excluded.last_batch_id",
-                    (machine, delivery[0], delivery[1]))
-        applied = sum(len(v) for v in grouped.values())
-        return ApplyResult(self._next_seq - 1 if applied else 0, applied, False, unknown)
-
-    def _write_topic(self, table: TopicTable, machine: str, numbered, clock_offset: float, now: float) -> None:
-        topic = table.topic
-        names = table.column_names
-        event_rows = []
-        final_state: dict[str, tuple | None] = {}
-        for seq, event in numbered:
-            message = getattr(event, topic.name)
-            key = message.id if topic.keyed else ""
-            corrected = event.timestamp + clock_offset
-            event_type = EVENT_TYPE_NAMES[event.event_type]
-            values = message_values(table.columns, message) if event.event_type != events_pb2.DELETE else [None] * len(names)
-            event_rows.append((seq, machine, key, event_type, event.timestamp, now, corrected, *values))
-            if not topic.is_fact:
-                final_state[key] = None if event.event_type == events_pb2.DELETE else (machine, key, seq, corrected, now, *values)
-        placeholders = ", ".join("?" * (7 + len(names)))
-        columns = ", ".join(f'"{n}"' for n in ["seq", "machine", "id", "event_type", "client_time", "server_time", "time", *names])
-        self.conn.executemany(f'INSERT INTO "{topic.event_table}" ({columns}) VALUES ({placeholders})', event_rows)
-        if topic.is_fact:
-            return
-        upserts = [row for row in final_state.values() if row is not None]
-        deletes = [(machine, key) for key, row in final_state.items() if row is None]
-        if upserts:
-            columns = ", ".join(f'"{n}"' for n in ["machine", "id", "seq", "time", "server_time", *names])
-            placeholders = ", ".join("?" * (5 + len(names)))
-            self.conn.executemany(f'INSERT OR REPLACE INTO "{topic.state_table}" ({columns}) VALUES ({placeholders})', upserts)
-        if deletes:
-            self.conn.executemany(f'DELETE FROM "{topic.state_table}" WHERE machine = ? AND id = ?', deletes)
+                    (request.machine, *request.delivery))
+            results.append(ApplyResult(self._next_seq - 1 if applied else 0, applied, False, unknown))
+        pending.write(self.conn)
+        self.conn.executemany("UPDATE machines SET last_seen = ? WHERE machine = ?",
+                              [(now, machine) for machine in {r.machine for r in requests}])
+        return results
 
     def _already_applied(self, machine: str, outbox_id: str, batch_id: int) -> bool:
         row = self.conn.execute("SELECT last_batch_id FROM deliveries WHERE machine = ? AND outbox_id = ?",
@@ -177,7 +208,7 @@ class Store:
 
     # -- retention ----------------------------------------------------------------------------
     def prune(self, now: float | None = None) -> int:
-        """Delete events older than each topic's retention; returns how many were deleted."""
+        """Delete events older than each topic's retention (by their own time); returns how many."""
         now = now if now is not None else time.time()
         default = self.retention_days.get("default", 30)
         deleted = 0
@@ -188,7 +219,7 @@ class Store:
             while True:  # in chunks, so ingest is never locked out for long
                 with transaction(self.conn):
                     cursor = self.conn.execute(
-                        f'DELETE FROM "{name}" WHERE seq IN (SELECT seq FROM "{name}" WHERE server_time < ? LIMIT ?)',
+                        f'DELETE FROM "{name}" WHERE seq IN (SELECT seq FROM "{name}" WHERE time < ? LIMIT ?)',
                         (cutoff, PRUNE_CHUNK))
                 deleted += cursor.rowcount
                 if cursor.rowcount < PRUNE_CHUNK:

@@ -1,9 +1,13 @@
-"""Read finished log files (a rotated set in chia's order) as blocks of complete lines."""
+"""Read finished log files (a rotated set in chia's order) as blocks of complete lines, and
+summarise one file."""
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from pathlib import Path
+
+from monitor.client.chia.logs.parser import ChiaLogParser
+from monitor.client.chia.logs.summary import LogSummary
 
 BLOCK_BYTES = 8 << 20
 _ROTATED = re.compile(r"^(.*)\.(\d+)$")
@@ -33,3 +37,19 @@ def read_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
             yield data[:cut]
     if carry:
         yield carry
+
+
+def summarize_file(path: Path) -> LogSummary:
+    """One file's summary (run in a worker process for each file of a rotated set)."""
+    parser = ChiaLogParser()
+    summary = LogSummary()
+    for block in read_blocks(path):
+        summary.lines += count_lines(block)
+        for event in parser.parse(block):
+            summary.add(event)
+    summary.near_misses = parser.near_misses
+    return summary
+
+
+def count_lines(block: bytes) -> int:
+    return block.count(b"\n") + (not block.endswith(b"\n"))
