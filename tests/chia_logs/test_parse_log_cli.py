@@ -64,6 +64,9 @@ def test_rotated_files_given_in_any_order_are_read_oldest_first(tmp_path: Path) 
     times = [row["time"] for row in rows]
     assert len(times) == 30 and times == sorted(times)
     assert "signage points: seen 30  skipped 0" in result.stdout
+    # --summary alone reads the files in parallel and merges in order: the same summary
+    parallel = teafarm("chia", "parse-log", "--summary", *given)
+    assert parallel.stdout.splitlines() == [line for line in result.stdout.splitlines() if not line.startswith("{")]
 
 
 def test_skipped_signage_points_in_the_summary(tmp_path: Path) -> None:
