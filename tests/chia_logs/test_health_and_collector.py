@@ -162,3 +162,15 @@ def test_log_collectors_from_settings(tmp_path: Path) -> None:
     assert [type(c) for c in both] == [ChiaLogCollector, PlotterCollector]
     assert both[0].follower.state_file == tmp_path / "p.json"
     assert log_collectors(ChiaSettings(debug_log="off"), tmp_path / "root", tmp_path / "state") == []
+
+
+def test_no_proof_facts_while_a_better_source_reports_them(tmp_path: Path) -> None:
+    daemon_up = [True]
+    collector = ChiaLogCollector(tmp_path / "debug.log", None, facts_wanted=lambda: not daemon_up[0])
+    seen: list[ev.LogEvent] = []
+    collector.on_event = seen.append
+    collector.handle(ANSWER_257.format(ms=0, proofs=1).encode())
+    assert collector.take_facts() == [] and len(seen) == 1   # the event still goes to the aggregator
+    daemon_up[0] = False
+    collector.handle(ANSWER_257.format(ms=1, proofs=1).encode())
+    assert len(collector.take_facts()) == 1

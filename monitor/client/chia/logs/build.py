@@ -23,7 +23,10 @@ def debug_log_path(configured: str, chia_root: Path) -> Path | None:
 
 
 def log_collectors(settings: ChiaSettings, chia_root: Path, state_dir: Path,
-                   on_event: Callable[[ev.LogEvent], None] = lambda event: None) -> list[Collector]:
+                   on_event: Callable[[ev.LogEvent], None] = lambda event: None,
+                   facts_wanted: Callable[[], bool] = lambda: True) -> list[Collector]:
+    """`facts_wanted`: whether proofs and blocks seen in debug.log should be sent as facts now
+    (False while the daemon's events or the wallet report them)."""
     collectors: list[Collector] = []
     debug_log = debug_log_path(settings.debug_log, chia_root)
     if debug_log is not None:
@@ -32,7 +35,7 @@ def log_collectors(settings: ChiaSettings, chia_root: Path, state_dir: Path,
         collectors.append(ChiaLogCollector(
             debug_log, state_file, on_event, chia_root=chia_root,
             harvester_node_id=ChiaRoot.load(chia_root).harvester_node_id() or "",
-            blind_after_lines=settings.log_blind_after_lines))
+            blind_after_lines=settings.log_blind_after_lines, facts_wanted=facts_wanted))
     if settings.plotter_logs:
         collectors.append(PlotterCollector(settings.plotter_logs, settings.plotter_stale_after))
     return collectors

@@ -2,7 +2,9 @@
 
 Events go to `on_event` (the farming statistics aggregator plugs in there). Proofs and blocks are
 facts on their own: they are queued here with the time of their log line, and the client is woken
-so they go out at once. `collect` fills `snapshot.log_health`.
+so they go out at once, while `facts_wanted()` says no better source reports them (the farmer's
+daemon events report proofs, the wallet blocks: the same proof must never be counted twice).
+`collect` fills `snapshot.log_health`.
 """
 from __future__ import annotations
 
@@ -28,12 +30,16 @@ class ChiaLogCollector(Collector):
     def __init__(self, debug_log: Path, state_file: Path | None,
                  on_event: Callable[[ev.LogEvent], None] = lambda event: None,
                  chia_root: Path | None = None, harvester_node_id: str = "",
-                 blind_after_lines: int = 5000, follower: LogFollower | None = None) -> None:
+                 blind_after_lines: int = 5000, follower: LogFollower | None = None,
+                 facts_wanted: Callable[[], bool] = lambda: True) -> None:
         super().__init__()
         self.debug_log = Path(debug_log)
         self.on_event = on_event
         self.chia_root = chia_root
         self.harvester_node_id = harvester_node_id   # this machine's harvester, when known
+        # proofs and blocks are facts only while no better source reports them (the farmer's
+        # daemon events, the wallet): the same proof must not be sent twice
+        self.facts_wanted = facts_wanted
         self.follower = follower or LogFollower(self.debug_log, state_file)
         self.parser = ChiaLogParser()
         self.health = LogHealth(str(self.debug_log), blind_after_lines)
@@ -81,6 +87,8 @@ class ChiaLogCollector(Collector):
             self.wake()
 
     def _facts_of(self, event: ev.LogEvent) -> bool:
+        if not isinstance(event, ev.HarvesterAnswer | ev.BlockFarmed) or not self.facts_wanted():
+            return False
         if isinstance(event, ev.HarvesterAnswer) and event.proofs:
             for _ in range(event.proofs):
                 self.add_fact("proof", chia_pb2.Proof(harvester_node_id=self.harvester_node_id,
