@@ -11,7 +11,9 @@ import socket
 import time
 
 from monitor.certs import check_machine_name, ensure_client_cert
+from monitor.client.chia.setup import chia_collectors
 from monitor.client.collector import Collector
+from monitor.client.collectors.copier_status import CopierStatusCollector
 from monitor.client.diff import State, apply_event, diff_topic, entities_of
 from monitor.client.hardware import HardwareCollector
 from monitor.client.outbox import Outbox
@@ -35,17 +37,9 @@ def machine_name(config: Config) -> str:
 
 def build_collectors(config: Config) -> list[Collector]:
     collectors: list[Collector] = [HardwareCollector(config.client.extra_mounts)]
-    try:  # TODO(lead): plain imports once the chia and copier parts have landed
-        if config.chia.enabled:
-            from monitor.client.chia.setup import chia_collectors
-            collectors += chia_collectors(config.chia, config.data_dir / "client-state")
-    except ModuleNotFoundError:
-        pass
-    try:
-        from monitor.client.collectors.copier_status import CopierStatusCollector
-        collectors.append(CopierStatusCollector(config.data_path(config.client.copier_status, "copier-status.json")))
-    except ModuleNotFoundError:
-        pass
+    if config.chia.enabled:
+        collectors += chia_collectors(config.chia, config.data_dir / "client-state")
+    collectors.append(CopierStatusCollector(config.data_path(config.copy.status_file, "copier-status.json")))
     return collectors
 
 

@@ -18,4 +18,3 @@ class ClientSettings:
     key: Path = Path("")               # "" -> <data_dir>/certs/<machine>.key
     ca: Path = Path("")                # "" -> <data_dir>/certs/ca.crt
     extra_mounts: list[str] = field(default_factory=list)  # mountpoints to report even if they look virtual
-    copier_status: Path = Path("")     # "" -> <data_dir>/copier-status.json

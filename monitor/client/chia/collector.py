@@ -194,6 +194,14 @@ class ChiaCollector(Collector):
         if known is not None:
             harvester.last_answer_time = known.last_answer_time
         self._harvesters[harvester.node_id] = harvester
+        if harvester.node_id == self._local_node_id and not harvester.syncing and self._local_counts_changed(harvester):
+            self._plots_stale = True          # our own harvester, as its farmer sees it: re-read its list
+            self._poke("harvester")
+
+    def _local_counts_changed(self, harvester: chia_pb2.Harvester) -> bool:
+        rows = [p.status for p in self._plots]
+        return (harvester.plots, harvester.invalid_plots, harvester.missing_key_plots) != (
+            self._valid_plots, rows.count(chia_pb2.INVALID), rows.count(chia_pb2.MISSING_KEY)) and self.settings.plot_rows != "none"
 
     def _harvester_left(self, node_id: str) -> None:
         harvester = self._harvesters.get(node_id)
@@ -229,6 +237,7 @@ class ChiaCollector(Collector):
     async def _poll_harvester(self, rpc: ChiaRpc) -> None:
         now = self._clock()
         node_id = self.root.harvester_node_id()
+        self._local_node_id = node_id or ""
         if self._identity is None or self._plots_stale or now - self._plots_fetched_at > self.settings.plot_list_interval:
             directories = (await rpc.call("get_plot_directories")).get("directories") or []
             if node_id:
@@ -369,6 +378,10 @@ class ChiaCollector(Collector):
     def log_event(self, event: log_events.LogEvent) -> None:
         """ChiaLogCollector's events: counted only while the daemon's events are not coming, so a
         signage point is never counted twice; they are all a machine has when its daemon is away."""
+        if isinstance(event, log_events.UnreadablePlot | log_events.PlotKeyMissing | log_events.PlotRefresh):
+            if not isinstance(event, log_events.PlotRefresh) or event.loaded or event.removed:
+                self._plots_stale = True      # the local harvester's plot list changed
+                self._poke("harvester")
         if self.daemon.connected:
             return
         if isinstance(event, log_events.HarvesterAnswer) and self._local_node_id:
