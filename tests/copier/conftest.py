@@ -79,7 +79,7 @@ def status_of(tmp_path: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {"jobs": [], "targets": []}
 
 
-def wait_for(predicate, what: str, timeout: float = 20.0, interval: float = 0.02):
+def wait_for(predicate, what: str, timeout: float = 45.0, interval: float = 0.02):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -114,13 +114,6 @@ class CopierProcess:
     def kill9(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
-
-    def stop(self) -> int:
-        if self.running():
-            self.process.terminate()
-        code = self.process.wait(timeout=20)
-        self._log.close()
-        return code
 
 
 @pytest.fixture

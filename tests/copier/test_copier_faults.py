@@ -176,8 +176,22 @@ def test_target_folder_vanishes_mid_copy(tmp_path, tmpfs, start_copier):
 
     shutil.rmtree(target)
 
-    wait_for(lambda: (target / name).exists() and not (source / name).exists(), "the plot to arrive again", timeout=30)
+    wait_for(lambda: (target / name).exists() and not (source / name).exists(), "the plot to arrive again")
     only_intact_copy(name, expected, source, [target])
     assert copier.log.count("created the folder") >= 2
     assert failed_jobs(tmp_path)
     assert copier.running()
+
+
+def test_stop_mid_copy_abandons_the_copy_cleanly(tmp_path, tmpfs, start_copier):
+    source, target = tmp_path / "plotter", tmpfs("hdd", 20)
+    name = "plot-k32-stop.plot"
+    expected = make_plot(source, name, 4 * MB)
+    copier = start_copier(write_config(tmp_path, [source], [target], bandwidth_limit_mb=2.0))
+    wait_for(lambda: partial_started(target, name), "the copy to start")
+
+    copier.process.terminate()   # SIGTERM, as a service manager stops it
+
+    assert copier.process.wait(timeout=30) == 0
+    assert list(target.iterdir()) == [] and digest(source / name) == expected
+    assert [j["state"] for j in status_of(tmp_path)["jobs"]] == [], "an abandoned copy is neither done nor failed"
