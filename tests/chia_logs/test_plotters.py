@@ -9,8 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.client.plotters.collector import PlotterCollector
+from monitor.client.plotters.reader import FORMATS
 from protocol import events_pb2
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "plotters"
@@ -105,3 +108,20 @@ def test_log_replaced_by_a_new_run_shows_the_new_plot(logs: Path) -> None:
     shutil.copy(logs / "madmax-running.log", log)
     job = collect(collector)["run.log"]
     assert (job.plotter, job.plot_id) == ("madmax", MADMAX_RUNNING)
+
+
+LINE_SHAPES = [line for sample in sorted(SAMPLES.glob("*.log")) for line in sample.read_text().splitlines()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(LINE_SHAPES), st.text(max_size=120),
+                          st.from_regex(r"(Phase|\[P\d\] Table|Table|Finished Phase) \d{1,3} (took|completed in|in) "
+                                        r"[\d.]{1,8} (sec|seconds)", fullmatch=True)), max_size=40))
+def test_any_lines_never_break_a_plotter_log(lines: list[str]) -> None:
+    for fmt in FORMATS:
+        log = fmt("x.log")
+        for line in lines:
+            log.feed(line)
+        job = log.active_job()
+        if job is not None:
+            assert 0.0 <= job.message(1e9, 1e9).progress <= 1.0

@@ -73,7 +73,7 @@ class BladebitLog(PlotterLog):
         rule(r"Finished forward propagating table (\d) in ([\d.]+) seconds", _ram_table),
         rule(r"Finished prunn?ing table (\d) in ([\d.]+) seconds", _ram_prune),
         rule(r"Finished compressing tables (\d) and \d in ([\d.]+) seconds", _ram_compress),
-        rule(r"^Finished Phase (\d) in ([\d.]+) seconds", _phase((0.55, 0.65, 0.95))),
+        rule(r"^Finished Phase ([1-3]) in ([\d.]+) seconds", _phase((0.55, 0.65, 0.95))),
         rule(r"^Finished writing tables to disk in ([\d.]+) seconds", _write),
         rule(r"^Finished plotting in [\d.]+ seconds", _finished),
     )
@@ -96,6 +96,6 @@ class BladebitCudaLog(PlotterLog):
         rule(r"Compression Level\s*: C?(\d+)", _compression),
         rule(r"^Finished F1 in ([\d.]+) seconds", _cuda_f1),
         rule(r"^Table (\d) completed in ([\d.]+) seconds", _cuda_table),
-        rule(r"^Finished Phase (\d) in ([\d.]+) seconds", _phase((0.60, 0.75, 0.95))),
+        rule(r"^Finished Phase ([1-3]) in ([\d.]+) seconds", _phase((0.60, 0.75, 0.95))),
         rule(r"^Completed Plot \d+ in [\d.]+ seconds", _finished),
     )

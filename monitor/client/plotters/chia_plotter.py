@@ -73,11 +73,11 @@ class ChiaPlotterLog(PlotterLog):
     rules = (
         rule(r"^ID: ([0-9a-f]{64})", _start),
         rule(r"^Plot size is: (\d+)", _k),
-        rule(r"^Starting phase (\d)/4: .*\.\.\. ?(.*)$", _phase_started),
+        rule(r"^Starting phase ([1-4])/4: .*\.\.\. ?(.*)$", _phase_started),
         rule(r"^Computing table (\d)", _table),
         rule(r"^Backpropagating on table (\d)", _backprop),
         rule(r"^Compressing tables (\d) and \d", _compress),
-        rule(r"^Time for phase (\d) = ([\d.]+) seconds", _phase_done),
+        rule(r"^Time for phase ([1-4]) = ([\d.]+) seconds", _phase_done),
         rule(r"^Total time = [\d.]+ seconds", _copy),
         rule(r'^Renamed final file from "[^"]*" to "([^"]*)"', _renamed),
     )

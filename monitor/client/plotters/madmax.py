@@ -62,7 +62,7 @@ class MadMaxLog(PlotterLog):
         rule(r"^\[P2\] Table (\d)(?: rewrite)? took ([\d.]+) sec", _p2),
         rule(r"^\[P3-1\] Table \d took ([\d.]+) sec", _p3_step),
         rule(r"^\[P3(?:-2)?\] Table (\d)(?: NSK)? took ([\d.]+) sec", _p3),
-        rule(r"^Phase (\d) took ([\d.]+) sec", _phase),
+        rule(r"^Phase ([1-4]) took ([\d.]+) sec", _phase),
         rule(r"^\[P4\] ", _p4),
         rule(r"^Total plot creation time was ([\d.]+) sec", _total),
         rule(r"^Compression Level: C?(\d+)", _compression),

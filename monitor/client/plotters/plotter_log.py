@@ -25,7 +25,10 @@ class PlotterLog:
         for pattern, handler in self.rules:
             match = pattern.search(line)
             if match:
-                handler(self, match)
+                try:
+                    handler(self, match)
+                except (ValueError, IndexError, OverflowError):
+                    pass  # a line that looks right but holds nonsense (a phase 9) changes nothing
                 return
 
     def new_plot(self) -> PlotJob:
