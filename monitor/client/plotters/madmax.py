@@ -38,7 +38,7 @@ def _p3(log: PlotterLog, m) -> None:  # tables 2 .. 7
 
 def _phase(log: PlotterLog, m) -> None:
     number = int(m[1])
-    log.current().phase_done(f"P{number}" if number < 4 else "P4", (0.45, 0.65, 0.95, 1.0)[number - 1], float(m[2]))
+    log.current().phase_done(f"P{number}", (0.45, 0.65, 0.95, 1.0)[number - 1], float(m[2]))
 
 
 def _p4(log: PlotterLog, m) -> None:
