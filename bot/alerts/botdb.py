@@ -38,13 +38,14 @@ CREATE TABLE IF NOT EXISTS rule_memory (
 """
 
 
-def farming_hourly_table(bins: int) -> str:
-    """The hourly rollup of farming buckets; h0..h<bins-1> count minutes per lookup-time bin."""
-    hist = ", ".join(f"h{i} INTEGER NOT NULL DEFAULT 0" for i in range(bins))
-    return (f"CREATE TABLE IF NOT EXISTS farming_hourly (machine TEXT NOT NULL, harvester TEXT NOT NULL, "
-            f"hour INTEGER NOT NULL, buckets INTEGER NOT NULL, expected INTEGER NOT NULL, answered INTEGER NOT NULL, "
-            f"missed INTEGER NOT NULL, late5 INTEGER NOT NULL, late28 INTEGER NOT NULL, proofs INTEGER NOT NULL, "
-            f"lookup_max REAL NOT NULL, {hist}, PRIMARY KEY (hour, machine, harvester))")
+def farming_tables(bins: int) -> list[str]:
+    """Per-harvester running totals of the farming buckets at 5-minute steps (bot.stats.rollup);
+    h0..h<bins-1> count minutes per lookup-time bin."""
+    counts = ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in
+                       ("buckets", "expected", "answered", "missed", "late5", "late28", "proofs", *(f"h{i}" for i in range(bins))))
+    return [f"CREATE TABLE IF NOT EXISTS farming_cum (machine TEXT NOT NULL, harvester TEXT NOT NULL, slot INTEGER NOT NULL, "
+            f"{counts}, PRIMARY KEY (machine, harvester, slot))",
+            "CREATE TABLE IF NOT EXISTS farming_keys (machine TEXT NOT NULL, harvester TEXT NOT NULL, PRIMARY KEY (machine, harvester))"]
 
 
 def connect_botdb(path: Path) -> sqlite3.Connection:
@@ -58,7 +59,8 @@ def connect_botdb(path: Path) -> sqlite3.Connection:
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
-        conn.execute(farming_hourly_table(HISTOGRAM_BINS))
+        for statement in farming_tables(HISTOGRAM_BINS):
+            conn.execute(statement)
     return conn
 
 

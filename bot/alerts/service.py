@@ -26,7 +26,6 @@ from monitor.store.reader import StoreReader
 log = logging.getLogger(__name__)
 
 IDLE_WAKE = 1.0       # seconds between sweeps when nothing happens (debounce ends, reminders, retries)
-ROLLUP_KEEP_DAYS = 90
 
 
 class AlertService:
@@ -79,7 +78,7 @@ class AlertService:
         self._delivery_wake.set()
 
     async def prune_rollup(self) -> None:
-        await self._in_engine(rollup.prune, self.engine.botdb, self.clock() - ROLLUP_KEEP_DAYS * 86400)
+        await self._in_engine(rollup.prune, self.engine.botdb, self.clock())
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -1,10 +1,13 @@
-"""Hourly per-harvester sums of the farming buckets, so a 24 h or 7 d window reads a few
-thousand rows instead of millions (a 1,000-harvester farm sends 1.44 M buckets a day).
+"""Running totals of the farming buckets per harvester, at 5-minute steps, so any window (1 h,
+24 h, 7 d, 90 d) costs two index lookups per harvester instead of a scan of millions of minute
+buckets (a 1,000-harvester farm sends 1.44 M a day).
 
-The rollup follows the farming events by sequence number with its own cursor in bot.db; the
-sums and the cursor move in one transaction, so each bucket is counted exactly once even when
-the bot and `teafarm ask` catch up at the same time. Rows are keyed by the hour of each event's
-own (server-corrected) time, so buckets delivered late from a client's outbox land in their hour.
+Row (harvester, slot) holds the totals of every bucket of that harvester up to and including that
+5-minute slot; a window is the row at its end minus the row just before its start. Slots come from
+each bucket's own (server-corrected) time, so buckets delivered late from a client's outbox land
+in their slot (the rows after it are raised too). The totals follow the farming events by
+sequence number with their own cursor in bot.db, and move with the cursor in one transaction, so
+each bucket counts exactly once even when the bot and `teafarm ask` catch up at the same time.
 """
 from __future__ import annotations
 
@@ -14,35 +17,34 @@ from bot.alerts.botdb import HISTOGRAM_BINS, get_cursor, set_cursor, transaction
 from monitor.store.reader import StoreReader
 
 CURSOR = "farming_rollup"
-CHUNK = 200_000
+SLOT = 300                   # seconds per step: windows are cut at 5-minute boundaries
+CHUNK = 200_000              # farming events folded per transaction
+FINE_DAYS = 8                # 5-minute rows kept this long, then the last row of each hour
+KEEP_DAYS = 91               # /missed accepts windows up to 90 days
 # upper edges (seconds) of the lookup-time histogram bins; the last bin is everything above
 LOOKUP_EDGES = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 15.0, 28.0)
 assert len(LOOKUP_EDGES) + 1 == HISTOGRAM_BINS
 COUNTS = ("buckets", "expected", "answered", "missed", "late5", "late28", "proofs",
           *(f"h{i}" for i in range(HISTOGRAM_BINS)))
 
-SUMS = ("count(*) AS buckets, total(sp_expected) AS expected, total(sp_answered) AS answered, "
-        "total(sp_missed) AS missed, total(sp_late_5s) AS late5, total(sp_late_28s) AS late28, "
-        "total(proofs) AS proofs, max(lookup_max) AS lookup_max")
 
-
-def histogram_sql(column: str = "lookup_p95") -> str:
-    """SUM(CASE ...) columns h0..hN counting the minute buckets whose p95 falls in each bin."""
-    parts, lower = [], None
+def _bucket_sums() -> str:
+    sums = ("count(*) AS buckets, total(sp_expected) AS expected, total(sp_answered) AS answered, "
+            "total(sp_missed) AS missed, total(sp_late_5s) AS late5, total(sp_late_28s) AS late28, total(proofs) AS proofs")
+    bins, lower = [], None
     for i, edge in enumerate(LOOKUP_EDGES):
-        condition = f"{column} <= {edge}" if lower is None else f"{column} > {lower} AND {column} <= {edge}"
-        parts.append(f"total(CASE WHEN {condition} THEN 1 ELSE 0 END) AS h{i}")
+        condition = f"lookup_p95 <= {edge}" if lower is None else f"lookup_p95 > {lower} AND lookup_p95 <= {edge}"
+        bins.append(f"total(CASE WHEN {condition} THEN 1 ELSE 0 END) AS h{i}")
         lower = edge
-    parts.append(f"total(CASE WHEN {column} > {lower} THEN 1 ELSE 0 END) AS h{len(LOOKUP_EDGES)}")
-    return ", ".join(parts)
+    bins.append(f"total(CASE WHEN lookup_p95 > {lower} THEN 1 ELSE 0 END) AS h{len(LOOKUP_EDGES)}")
+    return ", ".join([sums, *bins])
 
 
-def hist_of(row) -> list[int]:
-    return [int(row[f"h{i}"] or 0) for i in range(len(LOOKUP_EDGES) + 1)]
+BUCKET_SUMS = _bucket_sums()
 
 
 def percentile_from_hist(hist: list[int], fraction: float = 0.95) -> float | None:
-    """Upper edge of the bin holding the given fraction of buckets (inf above the last edge)."""
+    """Upper edge of the bin holding the given fraction of minutes (inf above the last edge)."""
     total = sum(hist)
     if total == 0:
         return None
@@ -55,25 +57,46 @@ def percentile_from_hist(hist: list[int], fraction: float = 0.95) -> float | Non
 
 
 def catch_up(reader: StoreReader, botdb: sqlite3.Connection) -> int:
-    """Fold farming buckets newer than the rollup's cursor into the hourly rows; returns how many."""
+    """Fold farming buckets newer than the cursor into the running totals; returns how many."""
     folded = 0
     while True:
         with transaction(botdb):
             cursor = get_cursor(botdb, CURSOR)
-            last = reader.query('SELECT max(seq) FROM farming_events WHERE seq > ?', (cursor,))[0][0]
+            last = reader.query("SELECT max(seq) FROM farming_events WHERE seq > ?", (cursor,))[0][0]
             if last is None:
                 return folded
             upto = min(last, _nth_seq(reader, cursor, CHUNK))
             rows = reader.query(
-                f"SELECT machine, harvester_node_id AS harvester, CAST(time / 3600 AS INTEGER) AS hour, {SUMS}, "
-                f"{histogram_sql()} FROM farming_events WHERE seq > ? AND seq <= ? GROUP BY 1, 2, 3",
-                (cursor, upto))
+                f"SELECT machine, harvester_node_id AS harvester, CAST(time / {SLOT} AS INTEGER) AS slot, {BUCKET_SUMS} "
+                f"FROM farming_events WHERE seq > ? AND seq <= ? GROUP BY 1, 2, 3 ORDER BY 3", (cursor, upto))
             for row in rows:
-                _add(botdb, row)
+                _fold(botdb, row)
                 folded += row["buckets"]
             set_cursor(botdb, CURSOR, upto)
         if upto >= last:
             return folded
+
+
+def totals_upto(botdb: sqlite3.Connection, slot: int) -> dict[tuple[str, str], sqlite3.Row]:
+    """Each harvester's running totals at the end of `slot` (its latest row at or before it)."""
+    return {(r["machine"], r["harvester"]): r for r in botdb.execute(
+        "SELECT c.* FROM farming_keys k JOIN farming_cum c ON c.machine = k.machine AND c.harvester = k.harvester "
+        "AND c.slot = (SELECT max(slot) FROM farming_cum WHERE machine = k.machine AND harvester = k.harvester AND slot <= ?)",
+        (slot,))}
+
+
+def prune(botdb: sqlite3.Connection, now: float) -> None:
+    """5-minute rows older than FINE_DAYS thin out to the last row of each hour; rows older than
+    KEEP_DAYS go, but for the newest of them: it is the baseline a 90-day window subtracts."""
+    later_in_same = ("EXISTS (SELECT 1 FROM farming_cum AS c WHERE c.machine = farming_cum.machine "
+                     "AND c.harvester = farming_cum.harvester AND c.slot > farming_cum.slot AND {same})")
+    with transaction(botdb):
+        old = int((now - KEEP_DAYS * 86400) // SLOT)
+        botdb.execute(f"DELETE FROM farming_cum WHERE slot < ? AND {later_in_same.format(same='c.slot < ?')}", (old, old))
+        per_hour = 3600 // SLOT
+        fine = int((now - FINE_DAYS * 86400) // SLOT)
+        botdb.execute(f"DELETE FROM farming_cum WHERE slot < ? AND "
+                      f"{later_in_same.format(same=f'c.slot / {per_hour} = farming_cum.slot / {per_hour}')}", (fine,))
 
 
 def _nth_seq(reader: StoreReader, after: int, n: int) -> int:
@@ -81,16 +104,18 @@ def _nth_seq(reader: StoreReader, after: int, n: int) -> int:
     return row[0][0] if row else 2**62
 
 
-def _add(botdb: sqlite3.Connection, row) -> None:
-    names = ", ".join(COUNTS)
-    added = ", ".join(f"{c} = {c} + excluded.{c}" for c in COUNTS)
-    botdb.execute(
-        f"INSERT INTO farming_hourly (machine, harvester, hour, {names}, lookup_max) "
-        f"VALUES (?, ?, ?, {', '.join('?' * len(COUNTS))}, ?) "
-        f"ON CONFLICT (hour, machine, harvester) DO UPDATE SET {added}, lookup_max = max(lookup_max, excluded.lookup_max)",
-        (row["machine"], row["harvester"], row["hour"], *(int(row[c] or 0) for c in COUNTS), row["lookup_max"] or 0.0))
-
-
-def prune(botdb: sqlite3.Connection, before: float) -> None:
-    with transaction(botdb):
-        botdb.execute("DELETE FROM farming_hourly WHERE hour < ?", (int(before // 3600),))
+def _fold(botdb: sqlite3.Connection, row) -> None:
+    key = (row["machine"], row["harvester"])
+    slot = row["slot"]
+    botdb.execute("INSERT OR IGNORE INTO farming_keys (machine, harvester) VALUES (?, ?)", key)
+    if botdb.execute("SELECT 1 FROM farming_cum WHERE machine = ? AND harvester = ? AND slot = ?", (*key, slot)).fetchone() is None:
+        # a new row starts from the totals just before it
+        previous = botdb.execute(f"SELECT {', '.join(COUNTS)} FROM farming_cum WHERE machine = ? AND harvester = ? AND slot < ? "
+                                 "ORDER BY slot DESC LIMIT 1", (*key, slot)).fetchone()
+        botdb.execute(f"INSERT INTO farming_cum (machine, harvester, slot, {', '.join(COUNTS)}) "
+                      f"VALUES (?, ?, ?, {', '.join('?' * len(COUNTS))})",
+                      (*key, slot, *(previous if previous is not None else [0] * len(COUNTS))))
+    # this slot and every later one (buckets delivered late) include the new buckets
+    botdb.execute(f"UPDATE farming_cum SET {', '.join(f'{c} = {c} + ?' for c in COUNTS)} "
+                  "WHERE machine = ? AND harvester = ? AND slot >= ?",
+                  (*(int(row[c] or 0) for c in COUNTS), *key, slot))

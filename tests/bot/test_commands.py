@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from contextlib import closing
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.alerts.botdb import connect_botdb
 from bot.alerts.settings import AlertSettings
 from bot.commands.base import CommandContext
 from bot.commands.dispatch import COMMANDS, Dispatcher
+from bot.stats import rollup
 from bot.transports.base import Incoming
 from monitor.store.reader import StoreReader
 from tests.bot.farmfill import (ADD, UPDATE, disk, event, farming, harvester, identity, plot, start_farm_server)
@@ -85,7 +87,7 @@ def test_farm_summarises_the_whole_farm(dispatcher):
     assert "last 24 h: 1 proofs, 1 blocks" in text
     assert "missed signage points (24 h): 12 of 192 (6.2 %)" in text
     assert "full node: synced, height 6,000,000" in text
-    assert "plot filter 1/256" in text and "netspace: 30.00 EiB" in text
+    assert "plot filter 1/256 (expected eligible plots per signage point: 0.0)" in text and "netspace: 30.00 EiB" in text
     assert "expected time to win:" in text and "farmed 2 XCH" in text
     assert "open alerts: 0" in text
 
@@ -254,5 +256,12 @@ def test_buckets_delivered_late_land_in_their_own_hour_after_the_rollup_moved_on
         farm_server.send("late1", farming(NODE_A, now - 3 * DAY - 1800, expected=64, missed=5))   # from an outbox, late
         assert missed_7d() == ["2240", "2201", "39"]
         assert ask(d, "/missed 1h").splitlines()[-1].split()[1:4] == ["64", "63", "1"]
+        before = [ask(d, f"/missed {w}") for w in ("4d", "7d", "30d")]
+        with closing(connect_botdb(tmp_path / "bot.db")) as botdb:
+            rollup.prune(botdb, now + 5 * DAY)      # 5-minute steps older than 3 days thin out to hours
+            thinned = botdb.execute("SELECT slot / 12, count(*) FROM farming_cum WHERE slot < ? GROUP BY 1",
+                                    (int((now - 3 * DAY) // rollup.SLOT),)).fetchall()
+            assert thinned and all(count == 1 for _hour, count in thinned)
+        assert [ask(d, f"/missed {w}") for w in ("4d", "7d", "30d")] == before
     finally:
         d.close()
