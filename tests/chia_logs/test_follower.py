@@ -7,7 +7,23 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from monitor.client.chia.logs.follower import LogFollower
+
+
+@pytest.fixture(params=[True, False], ids=["held-open", "reopened-each-poll"], autouse=True)
+def hold_open(request, monkeypatch) -> bool:
+    """Every test runs twice: holding the file open (Linux, macOS) and reopening it for each poll
+    and finding it again by identity (what Windows needs so chia can still rename it)."""
+    original = LogFollower.__init__
+
+    def init(self, *args, **kwargs):
+        kwargs.setdefault("hold_open", request.param)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LogFollower, "__init__", init)
+    return request.param
 
 
 def append(path: Path, text: str) -> None:

@@ -11,6 +11,7 @@
   rotated while teafarm was down, the rest of the rotated file is read first.
 - a missing or quiet file is polled with a backoff (never a busy loop); a partial last line is held
   back until its newline arrives; reads are bounded so the event loop is never blocked for long.
+- on Windows the file is not held open between polls (that would stop chia renaming it).
 """
 from __future__ import annotations
 
@@ -53,8 +54,12 @@ def _head_of(fd: int, length: int) -> tuple[str, int]:
 
 class LogFollower:
     def __init__(self, path: Path, state_file: Path | None = None, start_at_end: bool = True,
-                 chunk_bytes: int = CHUNK_BYTES, min_wait: float = 0.25, max_wait: float = 5.0) -> None:
+                 chunk_bytes: int = CHUNK_BYTES, min_wait: float = 0.25, max_wait: float = 5.0,
+                 hold_open: bool = os.name != "nt") -> None:
         self.path = Path(path)
+        # Windows cannot rename a file another process holds open: there the file is opened for each
+        # poll and found again by its identity, so chia's own rotation keeps working
+        self.hold_open = hold_open
         self.state_file = state_file
         self.chunk_bytes = chunk_bytes
         self.min_wait = min_wait
@@ -78,6 +83,15 @@ class LogFollower:
         if not self._loaded:
             self._loaded = True
             self._resume(self._load_state())
+        elif self._fd is None and self._state is not None:
+            self._reattach()
+        try:
+            return self._poll_open()
+        finally:
+            if not self.hold_open:
+                self._close_current()
+
+    def _poll_open(self) -> bytes:
         if self._fd is None:
             opened = self._open_path(from_start=not self._start_at_end)
             self._start_at_end = False  # a file that appears later is new: read all of it
@@ -225,10 +239,27 @@ class LogFollower:
         return _head_of(fd, state.head_len) == (state.head, state.head_len)
 
     def _resume(self, saved: FollowState | None) -> None:
-        """Find the file the state file talks about: the current path, or a rotated sibling."""
+        """At start: find the file the state file talks about."""
         if saved is None:
             return
         self._start_at_end = False  # a file appearing later is new: read it all
+        if self._find(saved):
+            self._committed = FollowState(**asdict(saved))
+        else:
+            log.info("%s: the file teafarm read last is gone or was truncated: reading %s from the start",
+                     self.state_file, self.path)
+
+    def _reattach(self) -> None:
+        """Without a held file (Windows): find the file we were reading again, by its identity."""
+        assert self._state is not None
+        partial = self._partial
+        if self._find(self._state):
+            self._partial, self._read_pos = partial, self._state.offset + len(partial)
+        else:
+            self._state, self._partial = None, b""
+
+    def _find(self, saved: FollowState) -> bool:
+        """Open the file `saved` describes: the current path, or a rotated sibling (debug.log.N)."""
         candidates = [self.path] + sorted(self.path.parent.glob(self.path.name + ".*"))
         for candidate in candidates:
             try:
@@ -240,15 +271,13 @@ class LogFollower:
                     and self._head_matches(fd, saved)):
                 self._fd = fd
                 self._state = FollowState(**asdict(saved))
-                self._committed = FollowState(**asdict(saved))
                 self._read_pos = saved.offset
                 self._draining = candidate != self.path
-                if self._draining:
+                if self._draining and not self._rotated_queue:
                     self._rotated_queue = self._open_newer_rotations(candidate)
-                return
+                return True
             os.close(fd)
-        log.info("%s: the file teafarm read last is gone or was truncated: reading %s from the start",
-                 self.state_file, self.path)
+        return False
 
     def _open_newer_rotations(self, rotated: Path) -> list[int]:
         """debug.log.3 was ours: .2 and .1 came after it. Opened now, before chia rotates again."""
