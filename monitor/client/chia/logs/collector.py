@@ -30,7 +30,7 @@ class ChiaLogCollector(Collector):
     def __init__(self, debug_log: Path, state_file: Path | None,
                  on_event: Callable[[ev.LogEvent], None] = lambda event: None,
                  chia_root: Path | None = None, harvester_node_id: str = "",
-                 blind_after_lines: int = 5000, follower: LogFollower | None = None,
+                 blind_after_lines: int = 1000, follower: LogFollower | None = None,
                  facts_wanted: Callable[[], bool] = lambda: True) -> None:
         super().__init__()
         self.debug_log = Path(debug_log)

@@ -46,7 +46,7 @@ class KindHealth:
 
 
 class LogHealth:
-    def __init__(self, file: str, blind_after_lines: int = 5000) -> None:
+    def __init__(self, file: str, blind_after_lines: int = 1000) -> None:
         self.file = file
         self.blind_after_lines = blind_after_lines
         self.kinds: dict[str, KindHealth] = {kind: KindHealth() for kind in REGULAR_KINDS}
