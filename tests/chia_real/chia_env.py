@@ -89,7 +89,7 @@ class ChiaEnv:
         result = subprocess.run([str(self.venv / "bin" / "chia"), *args], env=self.env, input=input, text=True,
                                 capture_output=True, timeout=timeout)
         with open(self.log, "a") as f:
-            f.write(f"$ chia {' '.join(args)}\n{result.stdout}{result.stderr}\n")
+            f.write(f"{time.strftime('%H:%M:%S')} $ chia {' '.join(args)}\n{result.stdout}{result.stderr}\n")
         if result.returncode != 0:
             raise RuntimeError(f"chia {' '.join(args)} failed: {result.stderr[-2000:] or result.stdout[-2000:]}")
         return result.stdout
@@ -102,22 +102,31 @@ class ChiaEnv:
         return yaml.safe_load(self.config_file.read_text())
 
     def setup(self, plot_dirs: dict[str, int]) -> None:
-        """init, keys, testnet11, private ports, INFO logs, quick plot refresh; k18 plots per folder."""
+        """init, keys, testnet11, private ports, INFO logs, quick plot refresh; k18 plots per folder.
+
+        Few chia commands (each costs seconds of imports on a busy 2-core box): the plot folders go
+        straight into config.yaml and all plots are made by one process.
+        """
         self.chia("init")
         self.chia("keys", "generate", "-l", "teafarm-test")
-        self.chia("configure", "--testnet", "true")
-        self.chia("configure", "--log-level", "INFO")
+        self.chia("configure", "--testnet", "true", "--log-level", "INFO")
+        folders = {name: self.plots / name for name in plot_dirs}
         config = self.config()
         _move_ports(config, self.ports)
         config["harvester"]["plots_refresh_parameter"]["interval_seconds"] = 3
-        config["harvester"]["plot_directories"] = []
+        config["harvester"]["plot_directories"] = [str(f) for f in folders.values()]
         self.config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+        made = self.plots / "new"
+        made.mkdir(parents=True)
+        subprocess.run([self.python, str(HERE / "make_small_plots.py"), "18", str(sum(plot_dirs.values())), str(made)],
+                       env=self.env, check=True, capture_output=True, timeout=300)
+        plots = sorted(made.glob("*.plot"))
         for name, count in plot_dirs.items():
-            folder = self.plots / name
-            folder.mkdir(parents=True)
-            subprocess.run([self.python, str(HERE / "make_small_plots.py"), "18", str(count), str(folder)],
-                           env=self.env, check=True, capture_output=True, timeout=300)
-            self.chia("plots", "add", "-d", str(folder))
+            folders[name].mkdir()
+            for plot in plots[:count]:
+                plot.rename(folders[name] / plot.name)
+            plots = plots[count:]
+        made.rmdir()
 
     def port(self, default: int) -> int:
         return self.ports[default]

@@ -1,0 +1,134 @@
+"""Real chia-blockchain 2.7.5 (farmer + harvester, k18 plots, testnet11) through `teafarm client`
+and `teafarm server`: assertions are on the server's sqlite database.
+
+Signage points come from a stand-in full node peer (offline there is no timelord); everything else
+is chia's own code. The group starts chia once (module fixture) and runs in file order.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from monitor.client.chia.chia_root import ChiaRoot
+from tests.chia_real.chia_env import HERE, ChiaEnv, busy_default_ports, ensure_chia_venv
+from tests.helpers.backbone import TeafarmProcess, free_port, query, wait_until, write_config
+
+pytestmark = [pytest.mark.chia, pytest.mark.timeout(420)]
+
+PLOTS = {"main": 3, "extra": 2}
+GAP_AT = 12          # the stand-in jumps the signage point index before its 12th SP
+
+
+@dataclass
+class RealFarm:
+    chia: ChiaEnv
+    database: Path
+    node_id: str
+    client: TeafarmProcess
+    server: TeafarmProcess
+
+    def harvester(self) -> tuple | None:
+        rows = query(self.database, "SELECT connected, plots, invalid_plots FROM harvester WHERE id = ?", (self.node_id,))
+        return rows[0] if rows else None
+
+    def logs(self) -> str:
+        return f"--- client log ---\n{self.client.log_text()[-4000:]}\n--- server log ---\n{self.server.log_text()[-2000:]}"
+
+
+@pytest.fixture(scope="module")
+def farm(tmp_path_factory) -> Iterator[RealFarm]:
+    busy = busy_default_ports()
+    if busy:
+        pytest.fail(f"chia's default ports {busy} are in use: a chia farm may run on this machine; the real-chia "
+                    "tests refuse to start beside it")
+    base = tmp_path_factory.mktemp("real-chia")
+    chia = ChiaEnv(base, ensure_chia_venv())
+    processes: list[TeafarmProcess] = []
+    stand_in = None
+    try:
+        chia.setup(PLOTS)
+        chia.start("harvester", "farmer-only")
+        config = chia.config()
+        stand_in_log = open(base / "stand-in.log", "wb")
+        stand_in = subprocess.Popen(
+            [chia.python, str(HERE / "stand_in_full_node.py"), "--port", str(chia.full_node_peer_port),
+             "--rpc-port", str(config["full_node"]["rpc_port"]), "--interval", "1.0", "--skip-at", str(GAP_AT)],
+            env=chia.env, stdout=stand_in_log, stderr=subprocess.STDOUT)
+        port = free_port()
+        teafarm_config = write_config(base, port, chia={"enabled": True, "root": str(chia.root), "poll_interval": 2.0})
+        server = TeafarmProcess(["server", "--config", str(teafarm_config)], base / "server.log")
+        processes.append(server)
+        wait_until(lambda: "listening on" in server.log_text() or server.proc.poll() is not None, 30, "server start")
+        client = TeafarmProcess(["client", "--config", str(teafarm_config)], base / "client.log")
+        processes.append(client)
+        node_id = ChiaRoot.load(chia.root).harvester_node_id()
+        assert node_id
+        yield RealFarm(chia, base / "data" / "teafarm.db", node_id, client, server)
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        if stand_in is not None:
+            stand_in.kill()
+            stand_in.wait()
+        chia.teardown()
+
+
+def test_the_harvester_appears_under_its_node_id_with_its_plot_count(farm):
+    wait_until(lambda: farm.harvester() == (1, 5, 0), 90, f"harvester {farm.node_id[:8]} with 5 plots\n{farm.logs()}")
+    (machine, node_id), = query(farm.database, "SELECT machine, node_id FROM harvester_identity")
+    assert (machine, node_id) == ("testbox", farm.node_id)      # links the farmer's view to this machine
+    services = dict(query(farm.database, "SELECT id, state FROM chia_service WHERE machine = 'testbox'"))
+    assert services["farmer"] == services["harvester"] == services["daemon"] == "RUNNING"
+    assert services["wallet"] == "STOPPED"
+
+
+def test_a_stopped_harvester_shows_disconnected_and_comes_back(farm):
+    wait_until(lambda: farm.harvester() and farm.harvester()[0] == 1, 60, "harvester connected")
+    farm.chia.stop("harvester")
+    wait_until(lambda: farm.harvester()[0] == 0, 15, f"harvester disconnected\n{farm.logs()}")
+    (since,), = query(farm.database, "SELECT disconnected_since FROM harvester WHERE id = ?", (farm.node_id,))
+    assert since > 0
+    farm.chia.start("harvester")
+    wait_until(lambda: farm.harvester() == (1, 5, 0), 90, f"harvester back with its plots\n{farm.logs()}")
+
+
+def test_a_truncated_plot_is_counted_invalid(farm):
+    folder = farm.chia.plots / "main"
+    source = sorted(folder.glob("*.plot"))[0]
+    truncated = folder / ("plot-k18-2026-01-01-00-00-" + "ab" * 32 + ".plot")
+    truncated.write_bytes(source.read_bytes()[:200_000])
+    wait_until(lambda: farm.harvester() == (1, 5, 1), 60, f"one invalid plot\n{farm.logs()}")
+    wait_until(lambda: query(farm.database, "SELECT status FROM plot WHERE filename = ?", (str(truncated),)) == [("INVALID",)],
+               30, f"the truncated plot's row\n{farm.logs()}")
+
+
+def test_a_removed_plot_folder_lowers_the_plot_count(farm):
+    shutil.rmtree(farm.chia.plots / "extra")
+    wait_until(lambda: farm.harvester() and farm.harvester()[1] == 3, 60, f"3 plots left\n{farm.logs()}")
+
+
+def test_answered_signage_points_are_counted_and_an_index_gap_is_missed(farm):
+    def farming():
+        return query(farm.database, "SELECT SUM(sp_answered), SUM(sp_expected), SUM(eligible_plots), "
+                     "SUM(expected_eligible) FROM farming_events WHERE harvester_node_id = ?", (farm.node_id,))[0]
+
+    def skipped():
+        return query(farm.database, "SELECT SUM(skipped), SUM(seen) FROM signage_events")[0]
+
+    wait_until(lambda: (farming()[0] or 0) > 0, 150, f"answered signage points\n{farm.logs()}")
+    wait_until(lambda: (skipped()[0] or 0) >= 1, 150, f"skipped signage points\n{farm.logs()}")
+    answered, expected, eligible, expected_eligible = farming()
+    assert 0 < answered <= expected
+    # testnet11 at the stand-in's height 16.2M filters 1 plot in 32: the filter comes from the height
+    buckets = query(farm.database, "SELECT sp_expected, total_plots, expected_eligible FROM farming_events "
+                    "WHERE harvester_node_id = ?", (farm.node_id,))
+    assert any(e > 0 and ee == pytest.approx(e * plots / 32, abs=0.001) for e, plots, ee in buckets), buckets
+    total_skipped, seen = skipped()
+    assert total_skipped >= 5 and seen > 0       # the stand-in jumped the index by 5 once
+    assert "Traceback" not in farm.client.log_text()
