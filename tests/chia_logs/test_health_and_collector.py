@@ -174,3 +174,20 @@ def test_no_proof_facts_while_a_better_source_reports_them(tmp_path: Path) -> No
     daemon_up[0] = False
     collector.handle(ANSWER_257.format(ms=1, proofs=1).encode())
     assert len(collector.take_facts()) == 1
+
+
+def test_log_health_is_refreshed_once_an_interval_but_blindness_at_once(tmp_path: Path) -> None:
+    collector = ChiaLogCollector(tmp_path / "debug.log", None, blind_after_lines=5, health_interval=3600)
+
+    def health() -> dict[str, object]:
+        snapshot = events_pb2.ComputerInfo()
+        asyncio.run(collector.collect(snapshot))
+        return {m.parser: m for m in snapshot.log_health}
+
+    collector.handle(ANSWER_257.format(ms=0, proofs=0).encode())
+    assert health()["harvester_answer"].lines_matched == 1
+    collector.handle(ANSWER_257.format(ms=1, proofs=0).encode())
+    assert health()["harvester_answer"].lines_matched == 1      # a new count waits for the interval
+    collector.handle((OTHER_HARVESTER * 5).encode())
+    now = health()["harvester_answer"]
+    assert now.blind and now.lines_matched == 2                 # going blind is reported at once

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +32,7 @@ class ChiaLogCollector(Collector):
                  on_event: Callable[[ev.LogEvent], None] = lambda event: None,
                  chia_root: Path | None = None, harvester_node_id: str = "",
                  blind_after_lines: int = 1000, follower: LogFollower | None = None,
-                 facts_wanted: Callable[[], bool] = lambda: True) -> None:
+                 facts_wanted: Callable[[], bool] = lambda: True, health_interval: float = 60.0) -> None:
         super().__init__()
         self.debug_log = Path(debug_log)
         self.on_event = on_event
@@ -44,6 +45,9 @@ class ChiaLogCollector(Collector):
         self.parser = ChiaLogParser()
         self.health = LogHealth(str(self.debug_log), blind_after_lines)
         self.chia_log_level = ""
+        self.health_interval = health_interval
+        self._health: list[chia_pb2.LogHealth] = []
+        self._health_at = 0.0
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -63,7 +67,15 @@ class ChiaLogCollector(Collector):
         self.follower.close()
 
     async def collect(self, snapshot: events_pb2.ComputerInfo) -> None:
-        snapshot.log_health.extend(self.health.messages(self.chia_log_level))
+        # match counts change with every signage point: refreshed once a `health_interval` (or at
+        # once when a parser goes blind or sees again), not as a stream of updates every snapshot
+        now = time.monotonic()
+        blind = {m.parser for m in self._health if m.blind}
+        current = self.health.messages(self.chia_log_level)
+        if (not self._health or now - self._health_at >= self.health_interval
+                or blind != {m.parser for m in current if m.blind} or len(current) != len(self._health)):
+            self._health, self._health_at = current, now
+        snapshot.log_health.extend(self._health)
 
     async def _follow(self) -> None:
         async for block in self.follower.blocks():
