@@ -63,9 +63,10 @@ def _column(field: FieldDescriptor) -> Column:
         if field.type == FieldDescriptor.TYPE_BOOL:
             return Column(name, "INTEGER", None, lambda m, v: setattr(m, name, bool(v)))
         if field.type in _UNSIGNED_64:
-            # sqlite integers are signed 64-bit; a larger uint64 is kept as REAL rather than failing
-            return Column(name, "INTEGER", lambda v: v if v <= _INT64_MAX else float(v),
-                          lambda m, v: setattr(m, name, int(v)))
+            # sqlite integers are signed 64-bit: a uint64 above that is stored as its two's
+            # complement (exact both ways; no byte count of a farm gets there)
+            return Column(name, "INTEGER", lambda v: v if v <= _INT64_MAX else v - 2**64,
+                          lambda m, v: setattr(m, name, int(v) if v >= 0 else int(v) + 2**64))
         return Column(name, "INTEGER", None, lambda m, v: setattr(m, name, int(v)))
     if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
         return Column(name, "REAL", None, lambda m, v: setattr(m, name, float(v)))

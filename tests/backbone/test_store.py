@@ -1,0 +1,114 @@
+"""The generic protobuf -> sqlite store on real sqlite files."""
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import replace
+
+from monitor.store import schema
+from monitor.store.reader import StoreReader
+from monitor.store.store import Store
+from protocol import events_pb2
+from tests.helpers.backbone import event
+
+
+def test_exact_types_enums_nested_and_repeated_values_round_trip(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.apply("123", [
+        event("disk", id="007", mountpoint="007", device="0x10", total_bytes=2**64 - 1),
+        event("chia_service", id="farmer", state=3),
+        event("harvester_identity", id="ab", plot_directories=["/mnt/a", "/mnt/b"]),
+    ])
+    reader = StoreReader(tmp_path / "t.db")
+    disk, = reader.state("disk")
+    assert (disk["machine"], disk["id"], disk["mountpoint"], disk["device"]) == ("123", "007", "007", "0x10")
+    assert tuple(reader.query("SELECT typeof(machine), typeof(mountpoint) FROM disk")[0]) == ("text", "text")
+    assert reader.state("chia_service")[0]["state"] == "RUNNING"
+    assert reader.state("harvester_identity")[0]["plot_directories"] == '["/mnt/a", "/mnt/b"]'
+    snapshot, = reader.machine_snapshot("123")
+    assert snapshot.disks[0].total_bytes == 2**64 - 1
+    assert snapshot.chia_services[0].state == 3
+    assert list(snapshot.harvester_identities[0].plot_directories) == ["/mnt/a", "/mnt/b"]
+
+
+def test_events_get_increasing_sequence_numbers_server_time_and_corrected_time(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.apply("a", [event("cpu", timestamp=1000.0, cores=4)], clock_offset=5.0, server_time=2000.0)
+    store.apply("b", [event("proof", timestamp=1001.0, harvester_node_id="ab"), event("ram", timestamp=1002.0)])
+    store.close()
+    reopened = Store(tmp_path / "t.db")  # numbering continues after a restart
+    reopened.apply("a", [event("cpu", events_pb2.UPDATE, timestamp=1003.0, cores=8)])
+    reader = StoreReader(tmp_path / "t.db")
+    stored = reader.events_after(0)
+    assert [(e.topic, e.seq) for e in stored] == [("cpu", 1), ("proof", 2), ("ram", 3), ("cpu", 4)]
+    assert (stored[0].time, stored[0].server_time) == (1005.0, 2000.0)
+    assert reader.previous("cpu", "a", "", 4)["cores"] == 4
+
+
+def test_a_new_proto_field_becomes_a_column_without_losing_data(tmp_path):
+    """Two schema versions: a database made before Disk had `error` and `network`."""
+    path = tmp_path / "t.db"
+    current = schema.topic_tables()
+    old = {name: replace(table, columns=[c for c in table.columns if c.name not in ("error", "network")])
+           for name, table in current.items()}
+    conn = sqlite3.connect(path)
+    schema.create_or_migrate(conn, old)
+    conn.execute("INSERT INTO disk (machine, id, seq, time, server_time, mountpoint, free_bytes) VALUES ('m', '/', 1, 1, 1, '/', 42)")
+    conn.execute("INSERT INTO disk_events (seq, machine, id, event_type, time, mountpoint) VALUES (1, 'm', '/', 'ADD', 1, '/')")
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    store.apply("m", [event("disk", events_pb2.UPDATE, id="/", mountpoint="/", free_bytes=41, error="I/O error")])
+    reader = StoreReader(path)
+    assert [(r["free_bytes"], r["error"]) for r in reader.state("disk")] == [(41, "I/O error")]
+    assert [(e.seq, e.values["mountpoint"]) for e in reader.events_after(0)] == [(1, "/"), (2, "/")]
+
+
+def test_a_failed_request_leaves_nothing_and_its_sequence_numbers_are_reused(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.apply("m", [event("cpu")])
+    store.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON ram_events BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
+    try:
+        store.apply("m", [event("disk", id="/x"), event("ram")])
+    except sqlite3.IntegrityError:
+        pass
+    else:
+        raise AssertionError("the trigger should have failed the request")
+    store.conn.execute("DROP TRIGGER refuse")
+    result = store.apply("m", [event("disk", id="/y")])
+    assert result.last_seq == 2
+    assert [tuple(r) for r in StoreReader(tmp_path / "t.db").query("SELECT id FROM disk")] == [("/y",)]
+
+
+def test_retention_prunes_old_events_per_topic(tmp_path):
+    store = Store(tmp_path / "t.db", {"default": 30, "cpu": 7})
+    now = time.time()
+    store.apply("m", [event("cpu", timestamp=now - 8 * 86400), event("cpu", events_pb2.UPDATE, timestamp=now),
+                      event("ram", timestamp=now - 8 * 86400), event("ram", events_pb2.UPDATE, timestamp=now - 31 * 86400)])
+    assert store.prune(now) == 2
+    reader = StoreReader(tmp_path / "t.db")
+    assert [(e.topic, e.event_type) for e in reader.events_after(0)] == [("cpu", "UPDATE"), ("ram", "ADD")]
+    assert len(reader.state("cpu")) == 1  # state is never pruned
+
+
+def test_wal_mode_and_read_only_sql_guard(tmp_path):
+    Store(tmp_path / "t.db").apply("m", [event("disk", id="/")])
+    reader = StoreReader(tmp_path / "t.db")
+    assert reader.query("PRAGMA journal_mode")[0][0] == "wal"
+    assert reader.read_only_sql("SELECT machine, id FROM disk") == (["machine", "id"], [("m", "/")])
+    for bad in ("DELETE FROM disk", "ATTACH DATABASE 'x.db' AS x", "PRAGMA journal_mode=DELETE",
+                "SELECT 1; DELETE FROM disk", "SELECT * FROM nope"):
+        try:
+            reader.read_only_sql(bad)
+        except ValueError as exc:
+            assert "\n" not in str(exc)
+        else:
+            raise AssertionError(f"allowed: {bad}")
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
+    try:
+        reader.read_only_sql(slow, seconds=0.2)
+    except ValueError as exc:
+        assert "took longer than" in str(exc)
+    else:
+        raise AssertionError("an endless query must be stopped")
