@@ -87,6 +87,8 @@ def test_missing_file_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == f"teafarm: error: chia parse-log: {tmp_path / 'nope.log'}: no such file"
     assert "Traceback" not in result.stderr
+    folder = teafarm("chia", "parse-log", str(tmp_path))
+    assert (folder.returncode, folder.stderr.strip()) == (2, f"teafarm: error: chia parse-log: {tmp_path}: not a file")
 
 
 def test_rotation_order() -> None:

@@ -34,12 +34,16 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
 
 def run_parse_log(args: argparse.Namespace) -> int:
     for path in args.files:
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError(f"chia parse-log: {path}: no such file")
+        if not path.is_file():
+            raise ConfigError(f"chia parse-log: {path}: not a file")
     try:
         _replay(args)
     except BrokenPipeError:  # `| head`: the reader has seen enough
         sys.stdout = open(os.devnull, "w")
+    except OSError as exc:  # unreadable (permissions, I/O error)
+        raise ConfigError(f"chia parse-log: {exc.filename or ''}: {exc.strerror or exc}") from None
     return 0
 
 
