@@ -5,7 +5,7 @@ import asyncio
 import logging
 import signal
 
-from teafarm.config import Config, describe_source
+from teafarm.config import Config, describe_source, load_config
 from teafarm.logs import setup_logging
 
 
@@ -33,3 +33,20 @@ async def wait_for_shutdown_signal() -> str:
                 loop.remove_signal_handler(sig)
             except (NotImplementedError, RuntimeError):
                 pass
+
+
+def run_service(args_config: str | None, make_app) -> int:
+    """Load the config, set up logging, run `make_app(config)` (async start/stop) until SIGTERM/SIGINT."""
+    config = load_config(args_config)
+    setup_logging_from(config)
+
+    async def serve() -> int:
+        app = make_app(config)
+        await app.start()
+        try:
+            await wait_for_shutdown_signal()
+        finally:
+            await app.stop()
+        return 0
+
+    return asyncio.run(serve())
