@@ -191,3 +191,39 @@ def test_log_health_is_refreshed_once_an_interval_but_blindness_at_once(tmp_path
     collector.handle((OTHER_HARVESTER * 5).encode())
     now = health()["harvester_answer"]
     assert now.blind and now.lines_matched == 2                 # going blind is reported at once
+
+
+def test_real_log_through_rotation_and_restart_gives_every_event_once(tmp_path: Path) -> None:
+    """The real 2.7.5 excerpt written in three parts, with chia's rotation and a teafarm restart in
+    between: the events handed on are exactly those of parsing the whole file once."""
+    lines = (DATA / "debug-2.7.5-excerpt.log").read_bytes().splitlines(keepends=True)
+    parts = [b"".join(lines[:100]), b"".join(lines[100:200]), b"".join(lines[200:])]
+    expected = ChiaLogParser().parse(b"".join(parts))
+    log_file, state = tmp_path / "debug.log", tmp_path / "state.json"
+    log_file.write_bytes(b"")
+    seen: list[ev.LogEvent] = []
+
+    def run_collector(write, first: bool = False) -> None:
+        collector = ChiaLogCollector(log_file, state, on_event=seen.append)
+        if first:
+            assert collector.follower.poll() == b""    # the first start takes its position
+        write()
+        while block := collector.follower.poll():
+            collector.handle(block)
+            collector.follower.commit()
+        collector.follower.close()
+
+    run_collector(lambda: log_file.write_bytes(parts[0]), first=True)
+    cut = parts[1].index(b"\n", 5000) + 1             # chia rotates between lines
+
+    def rotate_and_write() -> None:
+        with log_file.open("ab") as file:
+            file.write(parts[1][:cut])
+        log_file.rename(tmp_path / "debug.log.1")
+        log_file.write_bytes(parts[1][cut:])
+
+    run_collector(rotate_and_write)                    # a restart, then a rotation mid-part
+    with log_file.open("ab") as file:                  # written while teafarm is down
+        file.write(parts[2])
+    run_collector(lambda: None)
+    assert seen == expected
