@@ -114,15 +114,20 @@ def rate(total: int, seconds: float) -> str:
     return f"{total / seconds / 1e6:8.1f} MB/s ({seconds:6.2f} s)"
 
 
-def median_runs(runs: int, label: str, total: int, prepare, action) -> tuple[float, bool]:
-    times = []
+def interleaved(runs: int, cases: list[tuple[str, int, object, object]]) -> list[float]:
+    """Run each case `runs` times, taking turns (so a slow minute of a shared disk hits all alike);
+    print and return the median seconds of each."""
+    times: list[list[float]] = [[] for _ in cases]
     for _ in range(runs):
-        prepare()
-        dropped = drop_caches()
-        times.append(timed(action))
-    seconds = statistics.median(times)
-    print(f"  {label:<44} {rate(total, seconds)}   runs: {', '.join(f'{t:.2f}' for t in times)} s")
-    return seconds, dropped
+        for i, (_, _, prepare, action) in enumerate(cases):
+            prepare()
+            drop_caches()
+            times[i].append(timed(action))
+    medians = []
+    for (label, total, _, _), seconds in zip(cases, times):
+        medians.append(statistics.median(seconds))
+        print(f"  {label:<44} {rate(total, medians[-1])}   runs: {', '.join(f'{t:.2f}' for t in seconds)} s")
+    return medians
 
 
 def mount_devices(work: Path, size_mib: int) -> tuple[list[Path], str]:
@@ -170,13 +175,13 @@ def main() -> int:
     print(f"{args.files} plots of {size / MIB:.0f} MiB ({total / MIB:.0f} MiB), work folder {work} on {device}")
 
     print("one stream, source and target on the same disk (fsync included on both sides):")
-    cp_s, dropped = median_runs(args.runs, "cp + sync", total, lambda: empty(target),
-                                lambda: cp_sync([(files, target)]))
-    copier_s, _ = median_runs(args.runs, "copier (copy_plot: partial, fsync, rename)", total,
-                              lambda: (empty(target), staged(files, stage)),
-                              lambda: copier_stream(sorted(stage.iterdir()), target))
+    cp_s, copier_s = interleaved(args.runs, [
+        ("cp + sync", total, lambda: empty(target), lambda: cp_sync([(files, target)])),
+        ("copier (copy_plot: partial, fsync, rename)", total, lambda: (empty(target), staged(files, stage)),
+         lambda: copier_stream(sorted(stage.iterdir()), target)),
+    ])
     print(f"  copier / cp = {cp_s / copier_s:.3f}")
-    print(f"  page cache dropped before each run: {'yes' if dropped else 'no (not permitted here)'}")
+    print(f"  page cache dropped before each run: {'yes' if drop_caches() else 'no (not permitted here)'}")
     empty(target)
 
     mounts, kind = mount_devices(work, args.total_mib + 64)
@@ -184,15 +189,14 @@ def main() -> int:
         print(f"two targets on separate devices: {kind}")
         half = len(files) // 2
         groups = [(files[:half], mounts[0]), (files[half:], mounts[1])]
-        cp2_s, _ = median_runs(args.runs, "2 x cp in parallel + sync", total, lambda: empty(*mounts),
-                               lambda: cp_sync(groups))
         status = Path(tempfile.mkdtemp()) / "status.json"
-        loop2_s, _ = median_runs(args.runs, "copier, 2 targets, 1 writer each", total,
-                                 lambda: (empty(*mounts), staged(files, stage)),
-                                 lambda: copier_loop(stage, mounts, status))
-        loop1_s, _ = median_runs(args.runs, "copier, 1 target (for scale)", total // 2,
-                                 lambda: (empty(*mounts), staged(files[:half], stage)),
-                                 lambda: copier_loop(stage, mounts[:1], status))
+        cp2_s, loop2_s, loop1_s = interleaved(args.runs, [
+            ("2 x cp in parallel + sync", total, lambda: empty(*mounts), lambda: cp_sync(groups)),
+            ("copier, 2 targets, 1 writer each", total, lambda: (empty(*mounts), staged(files, stage)),
+             lambda: copier_loop(stage, mounts, status)),
+            ("copier, 1 target (for scale)", total // 2, lambda: (empty(*mounts), staged(files[:half], stage)),
+             lambda: copier_loop(stage, mounts[:1], status)),
+        ])
         print(f"  copier aggregate with 2 targets / 2 x cp = {cp2_s / loop2_s:.3f}; "
               f"2 targets / 1 target = {loop1_s / (total // 2) * total / loop2_s:.2f}x")
         empty(*mounts)
