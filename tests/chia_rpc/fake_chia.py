@@ -12,8 +12,10 @@ import argparse
 import asyncio
 import datetime
 import json
+import os
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,6 +243,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, required=True, help="CHIA_ROOT to create (config + certificates)")
     parser.add_argument("--plots", type=int, default=100_000, help="plots on the one harvester")
     parser.add_argument("--ports", required=True, help="daemon,farmer,harvester,full_node,wallet ports")
+    parser.add_argument("--sp-interval", type=float, default=600 / 64, help="seconds between signage points")
     args = parser.parse_args()
     ports = dict(zip(SERVICES, (int(p) for p in args.ports.split(","))))
     write_chia_root(args.root, ports)
@@ -254,9 +257,30 @@ def main() -> None:
     fake = FakeChia(args.root, routes, ports).start()
     print("ready", flush=True)
     try:
-        threading.Event().wait()
+        push_signage_points(fake, args.sp_interval, args.plots)
     finally:
         fake.stop()
+
+
+def push_signage_points(fake: FakeChia, interval: float, plots: int) -> None:
+    """Forever: a signage point and the harvester's answer every `interval` s, as the real farmer sends them."""
+    events = recorded("daemon-events-2.7.5.json")
+    node_id = events["new_farming_info"]["data"]["farming_info"]["node_id"]
+    challenge, index = os.urandom(32).hex(), 0
+    while True:
+        sp_hash = os.urandom(32).hex()
+        sp = json.loads(json.dumps(events["new_signage_point"]["data"]))
+        sp["signage_point"].update(challenge_chain_sp="0x" + sp_hash, challenge_hash="0x" + challenge,
+                                   signage_point_index=index)
+        fake.push("new_signage_point", sp)
+        info = json.loads(json.dumps(events["new_farming_info"]["data"]))
+        info["farming_info"].update(signage_point="0x" + sp_hash, node_id=node_id, total_plots=plots,
+                                    passed_filter=plots // 512, lookup_time=350_000)
+        fake.push("new_farming_info", info)
+        index = (index + 1) % 64
+        if index == 0:
+            challenge = os.urandom(32).hex()
+        time.sleep(interval)
 
 
 if __name__ == "__main__":
