@@ -46,3 +46,19 @@ def test_log_lines_count_only_while_daemon_events_are_missing(chia_root):
     assert (farming.sp_expected, farming.sp_answered, farming.sp_late_5s, farming.proofs) == (1, 1, 1, 1)
     (signage,) = [f.signage for f in facts if f.HasField("signage")]
     assert (signage.seen, signage.skipped) == (3, 2)
+
+
+def test_a_proof_or_block_is_one_fact_even_when_the_log_also_shows_it(chia_root, tmp_path):
+    root, _ = chia_root
+    chia, log_collector = chia_collectors(ChiaSettings(root=str(root)), tmp_path / "state")
+    lines = (  # a real 2.7.5 harvester line, and the full node's block line as chia's source writes it
+        b"2026-11-28T01:46:10.682 2.7.5 harvester chia.harvester.harvester: INFO     challenge_hash: 0c74ef3b38 ...2 plots "
+        b"were eligible for farming challengeFound 1 V1 proofs and 0 V2 qualities. Time: 0.01189 s. Total 10 plots\n"
+        b"2026-11-28T01:46:11.000 2.7.5 full_node chia.full_node.full_node: INFO     \xf0\x9f\x8d\x80 Farmed unfinished_block "
+        + b"ab" * 32 + b", SP: 49, validation time: 0.01 seconds, pre_validation time 0.01, cost: 1, percent full: 0.1%\n")
+    log_collector.handle(lines)
+    assert {f.WhichOneof("payload") for f in log_collector.take_facts()} == {"proof", "block"}   # log only
+    chia.daemon.connected = True
+    chia._blocks_won = 0
+    log_collector.handle(lines)
+    assert log_collector.take_facts() == []       # the daemon and the wallet report these

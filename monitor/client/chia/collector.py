@@ -301,6 +301,11 @@ class ChiaCollector(Collector):
                 self.add_fact("block", chia_pb2.BlockFarmed(height=self._wallet.last_height_farmed), block_time)
             self._blocks_won = won
 
+    @property
+    def reports_blocks(self) -> bool:
+        """The wallet answers get_farmed_amount: blocks farmed come from it."""
+        return self._blocks_won is not None
+
     @staticmethod
     async def _optional(rpc: ChiaRpc, endpoint: str) -> dict[str, Any]:
         """A call whose failure (wallet not logged in, older chia) only leaves its fields empty."""
