@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from copier.errors import CopyAborted, MoveError, NameTaken, SourceFault, SourceVanished, TargetFault, TargetFull
+from copier.errors import CopyAborted, MoveError, NameTaken, SourceVanished, TargetFault, TargetFull
 from copier.mover import MoveResult, move_plot, settle_duplicate
 from copier.open_files import writers_known
 from copier.plots import Plot, expand_folders, find_plots, finished_plots
@@ -242,7 +242,7 @@ class Copier:
             elif isinstance(error, NameTaken):
                 self.avoid.setdefault(path, set()).add(target.folder)
             else:
-                if not isinstance(error, (SourceFault, MoveError)):
+                if not isinstance(error, MoveError):   # a bug, not a fault of the disks
                     log.error("unexpected error moving %s", path, exc_info=error)
                 self.backoff[path] = now + self.settings.retired_probe_seconds
         self.finished.append(status)
