@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -22,10 +23,13 @@ USER_CONFIG = Path("~/.config/teafarm/config.yml").expanduser()
 DEFAULT_DATA_DIR = Path("~/.local/share/teafarm").expanduser()
 
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
 @dataclass
 class LoggingSettings:
-    level: str = "INFO"            # console level: DEBUG, INFO, WARNING, ERROR
-    file_level: str = "INFO"
+    level: LogLevel = "INFO"       # console level: DEBUG, INFO, WARNING, ERROR
+    file_level: LogLevel = "INFO"
     file: Path = Path("")          # "" -> <data_dir>/logs/teafarm.log
     max_bytes: int = 10_000_000
     backups: int = 5

@@ -26,6 +26,7 @@ def check(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Complete
     ("server:\n  listen: [a\n", ":3: not valid YAML"),
     ("bot:\n  telegram:\n    token: ${TEAFARM_TEST_UNSET_VAR}\n", "bot.telegram.token: environment variable TEAFARM_TEST_UNSET_VAR is not set"),
     ("- a list\n", "config: expected a mapping"),
+    ("logging:\n  level: LOUD\n", "logging.level: must be one of DEBUG, INFO, WARNING, ERROR, got 'LOUD'"),
 ])
 def test_each_kind_of_mistake_is_one_clear_line(tmp_path, text, expected):
     path = tmp_path / "config.yml"
