@@ -56,6 +56,7 @@ class Copier:
         self.backoff: dict[Path, float] = {}      # plots whose source failed: not again before this time
         self.avoid: dict[Path, set[Path]] = {}    # plot -> targets holding a different file of that name
         self.busy_plots = 0                       # plots seen still being written at the last scan
+        self.unchanged_since: dict[Path, tuple[int, float, float]] = {}   # plot -> size, mtime, seen since
         self.last_size = 0                        # size of the last plot seen (what "full" means)
         self._rescan = True
         self._changed = True
@@ -90,7 +91,7 @@ class Copier:
 
     def _scan(self, now: float) -> None:
         plots = find_plots(expand_folders(self.settings.sources, keep_missing=False))
-        finished, busy = finished_plots(plots, now, self.settings.stable_seconds)
+        finished, busy = finished_plots(plots, now, self.settings.stable_seconds, self.unchanged_since)
         if len(busy) != self.busy_plots and busy:
             log.info("%d plot(s) still being written or modified in the last %.0f s: waiting for them",
                      len(busy), self.settings.stable_seconds)

@@ -56,11 +56,26 @@ def find_plots(folders: list[Path]) -> list[Plot]:
     return sorted(plots, key=lambda p: (p.mtime, p.path.name))
 
 
-def finished_plots(plots: list[Plot], now: float, stable_seconds: float) -> tuple[list[Plot], list[Plot]]:
-    """(finished, still being written): not modified for `stable_seconds` and, where the platform
-    can tell, open for writing by no process."""
-    stable = [p for p in plots if now - p.mtime >= stable_seconds]
-    busy = [p for p in plots if now - p.mtime < stable_seconds]
+def finished_plots(plots: list[Plot], now: float, stable_seconds: float,
+                   unchanged_since: dict[Path, tuple[int, float, float]]) -> tuple[list[Plot], list[Plot]]:
+    """(finished, still being written): not modified for `stable_seconds` (by its mtime, or, when the
+    mtime is in the future because of a clock, by what we saw: `unchanged_since` remembers each plot's
+    size and mtime and since when they hold) and, where the platform can tell, open for writing by no
+    process."""
+    for plot in plots:
+        size, mtime, _ = unchanged_since.get(plot.path, (-1, -1.0, now))
+        if (size, mtime) != (plot.size, plot.mtime):
+            unchanged_since[plot.path] = (plot.size, plot.mtime, now)
+    for path in set(unchanged_since) - {p.path for p in plots}:
+        del unchanged_since[path]
+
+    def quiet(plot: Plot) -> bool:
+        if plot.mtime <= now:
+            return now - plot.mtime >= stable_seconds
+        return now - unchanged_since[plot.path][2] >= stable_seconds   # a clock ahead: trust what we saw
+
+    stable = [p for p in plots if quiet(p)]
+    busy = [p for p in plots if not quiet(p)]
     if writers_known() and stable:
         writing = open_for_writing({os.path.realpath(p.path) for p in stable})
         busy += [p for p in stable if os.path.realpath(p.path) in writing]
