@@ -37,3 +37,19 @@ def test_marker_excludes_and_missing_folder_is_created_only_under_an_existing_pa
     assert states[tmp_path / "hdd0"][0] == "excluded"
     assert states[tmp_path / "hdd1"] == ("available", "") and (tmp_path / "hdd1").is_dir()
     assert states[tmp_path / "gone" / "plots"][0] == "retired" and not (tmp_path / "gone").exists()
+
+
+def test_a_disk_gone_from_the_glob_is_dropped_once_nothing_writes_to_it(tmp_path):
+    for name in ("hdd1", "hdd2"):
+        (tmp_path / name).mkdir()
+    pool = TargetPool([str(tmp_path / "hdd*")], ".teafarm-no-copy", 60.0)
+    pool.refresh(time.time())
+    pool.targets[tmp_path / "hdd2"].writers = 1
+    for name in ("hdd1", "hdd2"):
+        (tmp_path / name).rmdir()
+    pool.refresh(time.time())
+    assert list(pool.targets) == [tmp_path / "hdd2"] and not pool.targets[tmp_path / "hdd2"].configured
+    assert pool.choose("p.plot", 1, tmp_path / "plotter", 5, set()) is None
+    pool.targets[tmp_path / "hdd2"].writers = 0
+    pool.refresh(time.time())
+    assert pool.targets == {}
