@@ -17,6 +17,8 @@ from teafarm.typed_config import ConfigError
 
 log = logging.getLogger("teafarm")
 
+STOP_TIMEOUT = 15     # seconds each part (copier, client, bot) gets to stop after SIGTERM
+
 
 def add_commands(sub, common) -> None:
     bot = sub.add_parser("bot", parents=[common], help="run the chat bot with the monitoring server embedded")
@@ -54,11 +56,19 @@ async def _serve(config: Config, with_client: bool) -> int:
         log.info("%s: shutting down", signal_name)
     finally:
         if copier is not None:
-            stop_copier(copier)
+            await asyncio.to_thread(stop_copier, copier)
         if client is not None:
-            await client.stop()
-        await bot.stop()
+            await _bounded(client.stop(), "the client")
+        await _bounded(bot.stop(), "the bot")
     return 0
+
+
+async def _bounded(stopping, what: str) -> None:
+    """One part that does not stop in time must not keep the others (and the process) running."""
+    try:
+        await asyncio.wait_for(stopping, STOP_TIMEOUT)
+    except asyncio.TimeoutError:
+        log.error("%s did not stop within %d s; exiting anyway", what, STOP_TIMEOUT)
 
 
 def start_copier(config: Config) -> subprocess.Popen | None:
@@ -77,9 +87,9 @@ def stop_copier(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(30)
+            process.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
-            log.warning("copier did not stop within 30 s: killing it")
+            log.warning("copier did not stop within %d s: killing it", STOP_TIMEOUT)
             process.kill()
             process.wait()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from monitor.store.reader import StoreReader
 log = logging.getLogger(__name__)
 
 IDLE_WAKE = 1.0       # seconds between sweeps when nothing happens (debounce ends, reminders, retries)
+ROLLUP_EVERY = 5.0    # seconds between folds of new farming buckets into the running totals
 
 
 class AlertService:
@@ -41,6 +43,9 @@ class AlertService:
         self.delivery: Delivery | None = None
         self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts")
         self._delivery_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-delivery")
+        # the farming totals fold on their own thread: a first fold of millions of buckets never delays an alert
+        self._rollup_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="farming-rollup")
+        self._rollup_db: tuple[StoreReader, sqlite3.Connection] | None = None
         self._tasks: list[asyncio.Task] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine_wake: asyncio.Event | None = None
@@ -53,8 +58,11 @@ class AlertService:
         delivery_db = await self._loop.run_in_executor(self._delivery_thread, connect_botdb, self.botdb_path)
         self.delivery = Delivery(delivery_db, self.transports, self.settings, self.clock, self.on_sent,
                                  executor=self._delivery_thread)
+        self._rollup_db = await self._loop.run_in_executor(
+            self._rollup_thread, lambda: (StoreReader(self.database), connect_botdb(self.botdb_path)))
         self._tasks = [asyncio.create_task(self._engine_loop(), name="alert-engine"),
-                       asyncio.create_task(self._delivery_loop(), name="alert-delivery")]
+                       asyncio.create_task(self._delivery_loop(), name="alert-delivery"),
+                       asyncio.create_task(self._rollup_loop(), name="farming-rollup")]
 
     def _open_engine(self) -> AlertEngine:
         engine = AlertEngine(StoreReader(self.database), connect_botdb(self.botdb_path), self.settings,
@@ -78,7 +86,7 @@ class AlertService:
         self._delivery_wake.set()
 
     async def prune_rollup(self) -> None:
-        await self._in_engine(rollup.prune, self.engine.botdb, self.clock())
+        await self._loop.run_in_executor(self._rollup_thread, rollup.prune, self._rollup_db[1], self.clock())
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -88,8 +96,11 @@ class AlertService:
             await self._in_engine(self._close_engine)
         if self.delivery is not None:
             self.delivery.botdb.close()
-        self._engine_thread.shutdown(wait=True)
-        self._delivery_thread.shutdown(wait=True)
+        if self._rollup_db is not None:
+            for connection in self._rollup_db:
+                connection.close()
+        for thread in (self._engine_thread, self._delivery_thread, self._rollup_thread):
+            thread.shutdown(wait=True)
 
     def _close_engine(self) -> None:
         self.engine.reader.close()
@@ -108,7 +119,14 @@ class AlertService:
     def _engine_round(self) -> None:
         self.engine.catch_up()
         self.engine.sweep()
-        rollup.catch_up(self.engine.reader, self.engine.botdb)
+
+    async def _rollup_loop(self) -> None:
+        while True:
+            try:
+                await self._loop.run_in_executor(self._rollup_thread, rollup.catch_up, *self._rollup_db)
+            except Exception:
+                log.exception("farming totals could not be updated (retried; commands update them too)")
+            await asyncio.sleep(ROLLUP_EVERY)
 
     async def _delivery_loop(self) -> None:
         while True:

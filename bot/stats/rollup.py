@@ -18,7 +18,7 @@ from monitor.store.reader import StoreReader
 
 CURSOR = "farming_rollup"
 SLOT = 300                   # seconds per step: windows are cut at 5-minute boundaries
-CHUNK = 200_000              # farming events folded per transaction
+CHUNK = 50_000               # farming events folded per transaction (keeps bot.db's write lock short)
 FINE_DAYS = 8                # 5-minute rows kept this long, then the last row of each hour
 KEEP_DAYS = 91               # /missed accepts windows up to 90 days
 # upper edges (seconds) of the lookup-time histogram bins; the last bin is everything above

@@ -126,4 +126,4 @@ def test_up_runs_bot_client_and_copier_and_sigterm_stops_them_all(tmp_path):
         assert up.stop(signal.SIGTERM) == 0, up.text()
     text = up.text()
     assert "teafarm bot stopped" in text and "Traceback" not in text
-    assert "copier did not stop" not in text
+    assert "did not stop" not in text
