@@ -12,7 +12,7 @@ class ClientSettings:
     interval: float = 5.0              # seconds between snapshots
     heartbeat: float = 30.0            # seconds of quiet before a heartbeat is sent
     # minimum seconds between two sends of a topic; a throttled change is sent later, never lost
-    throttle: dict[str, float] = field(default_factory=lambda: {"cpu": 60.0, "ram": 60.0, "disk": 60.0, "process": 60.0})
+    throttle: dict[str, float] = field(default_factory=lambda: {"cpu": 60.0, "ram": 60.0, "disk": 60.0, "process": 60.0, "copy_job": 15.0})
     outbox: Path = Path("")            # "" -> <data_dir>/client-outbox.db
     certificate: Path = Path("")       # "" -> <data_dir>/certs/<machine>.crt
     key: Path = Path("")               # "" -> <data_dir>/certs/<machine>.key
