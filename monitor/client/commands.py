@@ -1,10 +1,15 @@
 """`teafarm client`: runs headless on every machine of the farm."""
 from __future__ import annotations
 
-from monitor.client.app import ClientApp
 from teafarm.runtime import run_service
 
 
 def add_commands(sub, common) -> None:
     client = sub.add_parser("client", parents=[common], help="collect this machine's state and send it to the server")
-    client.set_defaults(func=lambda args: run_service(args.config, ClientApp))
+    client.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from monitor.client.app import ClientApp  # imported here: every `teafarm` command builds the parser
+
+    return run_service(args.config, ClientApp)

@@ -1,10 +1,15 @@
 """`teafarm server`: the backend without chat (database and ingest only)."""
 from __future__ import annotations
 
-from monitor.server.app import ServerApp
 from teafarm.runtime import run_service
 
 
 def add_commands(sub, common) -> None:
     server = sub.add_parser("server", parents=[common], help="run the monitoring backend without chat")
-    server.set_defaults(func=lambda args: run_service(args.config, ServerApp))
+    server.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from monitor.server.app import ServerApp  # imported here: every `teafarm` command builds the parser
+
+    return run_service(args.config, ServerApp)
