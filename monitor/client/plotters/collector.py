@@ -5,6 +5,7 @@ plotter that crashed or was killed never writes "finished").
 """
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from monitor.client.collector import Collector
 from monitor.client.plotters.reader import PlotterLogReader
-from protocol import events_pb2
+from protocol import chia_pb2, events_pb2
 
 
 class PlotterCollector(Collector):
@@ -35,10 +36,14 @@ class PlotterCollector(Collector):
         return sorted(p for p in found if p.is_file())
 
     async def collect(self, snapshot: events_pb2.ComputerInfo) -> None:
-        now = self.clock()
+        # file reading off the event loop: a long MadMax log read for the first time takes a while
+        snapshot.plotter_jobs.extend(await asyncio.to_thread(self._jobs, self.clock()))
+
+    def _jobs(self, now: float) -> list[chia_pb2.PlotterJob]:
         files = self.log_files()
         for gone in set(self._readers) - set(files):
             self._readers.pop(gone).close()
+        jobs = []
         for path in files:
             try:
                 last_write = path.stat().st_mtime
@@ -52,7 +57,8 @@ class PlotterCollector(Collector):
             reader.update()
             job = reader.job()
             if job is not None:
-                snapshot.plotter_jobs.append(job.message(last_write, now))
+                jobs.append(job.message(last_write, now))
+        return jobs
 
     async def stop(self) -> None:
         for reader in self._readers.values():
