@@ -69,9 +69,7 @@ def catch_up(reader: StoreReader, botdb: sqlite3.Connection) -> int:
             rows = reader.query(
                 f"SELECT machine, harvester_node_id AS harvester, CAST(time / {SLOT} AS INTEGER) AS slot, {BUCKET_SUMS} "
                 f"FROM farming_events WHERE seq > ? AND seq <= ? GROUP BY 1, 2, 3 ORDER BY 3", (cursor, upto))
-            for row in rows:
-                _fold(botdb, row)
-                folded += row["buckets"]
+            folded += _fold(botdb, rows)
             set_cursor(botdb, CURSOR, upto)
         if upto >= last:
             return folded
@@ -104,18 +102,47 @@ def _nth_seq(reader: StoreReader, after: int, n: int) -> int:
     return row[0][0] if row else 2**62
 
 
-def _fold(botdb: sqlite3.Connection, row) -> None:
-    key = (row["machine"], row["harvester"])
-    slot = row["slot"]
-    botdb.execute("INSERT OR IGNORE INTO farming_keys (machine, harvester) VALUES (?, ?)", key)
+def _fold(botdb: sqlite3.Connection, groups: list) -> int:
+    """Add bucket sums (one per harvester and slot, in slot order) to the running totals.
+
+    Buckets of the current slot or a later one (almost all of them) append: the new row is the
+    harvester's last row plus the sums, written in one executemany. A bucket delivered late for an
+    earlier slot also raises every later row of its harvester."""
+    last = {key: (row["slot"], [row[c] for c in COUNTS]) for key, row in totals_upto(botdb, 2**62).items()}
+    rows: dict[tuple[str, str, int], list[int]] = {}
+    folded = 0
+    for group in groups:
+        key, slot = (group["machine"], group["harvester"]), group["slot"]
+        delta = [int(group[c] or 0) for c in COUNTS]
+        folded += delta[0]
+        last_slot, totals = last.get(key, (None, [0] * len(COUNTS)))
+        if last_slot is not None and slot < last_slot:
+            _write(botdb, rows)
+            rows.clear()
+            _fold_late(botdb, key, slot, delta)
+            last[key] = (last_slot, [a + b for a, b in zip(totals, delta)])
+            continue
+        totals = [a + b for a, b in zip(totals, delta)]
+        rows[(*key, slot)] = totals
+        last[key] = (slot, totals)
+    _write(botdb, rows)
+    return folded
+
+
+def _write(botdb: sqlite3.Connection, rows: dict[tuple[str, str, int], list[int]]) -> None:
+    botdb.executemany("INSERT OR IGNORE INTO farming_keys (machine, harvester) VALUES (?, ?)",
+                      {(machine, harvester) for machine, harvester, _slot in rows})
+    botdb.executemany(f"INSERT OR REPLACE INTO farming_cum (machine, harvester, slot, {', '.join(COUNTS)}) "
+                      f"VALUES (?, ?, ?, {', '.join('?' * len(COUNTS))})", [(*k, *v) for k, v in rows.items()])
+
+
+def _fold_late(botdb: sqlite3.Connection, key: tuple[str, str], slot: int, delta: list[int]) -> None:
     if botdb.execute("SELECT 1 FROM farming_cum WHERE machine = ? AND harvester = ? AND slot = ?", (*key, slot)).fetchone() is None:
-        # a new row starts from the totals just before it
+        # the new row starts from the totals just before it
         previous = botdb.execute(f"SELECT {', '.join(COUNTS)} FROM farming_cum WHERE machine = ? AND harvester = ? AND slot < ? "
                                  "ORDER BY slot DESC LIMIT 1", (*key, slot)).fetchone()
         botdb.execute(f"INSERT INTO farming_cum (machine, harvester, slot, {', '.join(COUNTS)}) "
                       f"VALUES (?, ?, ?, {', '.join('?' * len(COUNTS))})",
                       (*key, slot, *(previous if previous is not None else [0] * len(COUNTS))))
-    # this slot and every later one (buckets delivered late) include the new buckets
     botdb.execute(f"UPDATE farming_cum SET {', '.join(f'{c} = {c} + ?' for c in COUNTS)} "
-                  "WHERE machine = ? AND harvester = ? AND slot >= ?",
-                  (*(int(row[c] or 0) for c in COUNTS), *key, slot))
+                  "WHERE machine = ? AND harvester = ? AND slot >= ?", (*delta, *key, slot))
