@@ -27,7 +27,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 HEAD_BYTES = 1024          # the first bytes that recognise a file
-CHUNK_BYTES = 1 << 20      # at most this much per poll
+CHUNK_BYTES = 256 << 10    # at most this much per poll: parsing it holds the event loop ~10 ms
 MAX_LINE_BYTES = 4 << 20   # a "line" longer than this is passed on as it is
 
 
