@@ -18,8 +18,10 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "chia"
 ANSWER_257 = ("2026-11-28T01:47:53.{ms:03d} 2.7.5 harvester chia.harvester.harvester: INFO     challenge_hash: "
               "87b15ee553 ...1 plots were eligible for farming challengeFound {proofs} V1 proofs and 0 V2 qualities. "
               "Time: 0.07103 s. Total 10 plots\n")
-OTHER_HARVESTER = ("2026-11-28T01:47:54.000 2.7.5 harvester chia.plotting.cache     : INFO     "
-                   "Saved 1392 bytes of cached data\n")
+OTHER_HARVESTER = ("2026-11-28T01:47:54.000 2.7.5 harvester chia.harvester.harvester: INFO     Using "
+                   "plots_refresh_parameter: {'batch_size': 300, 'batch_sleep_milliseconds': 1, 'interval_seconds': 120}\n")
+FARMER_AWAY = ("2026-11-28T01:44:00.006 2.7.5 harvester harvester_server        : INFO     Cannot connect to host "
+               "127.0.0.1:8447 ssl:<ssl.SSLContext object at 0x7f5c3055bc80> [Connect call failed ('127.0.0.1', 8447)]\n")
 # what a future chia might write instead: the keyword is there, the shape is not
 CHANGED = ("2026-11-28T01:47:55.000 3.0.0 harvester chia.harvester.harvester: INFO     1 plots were eligible for "
            "farming: proofs=0 time=0.1\n")
@@ -30,7 +32,7 @@ def feed(health: LogHealth, parser: ChiaLogParser, text: str) -> list[str]:
     return health.observe(data, parser.parse(data), parser.near_misses)
 
 
-def test_parser_that_stops_matching_while_its_service_logs_goes_blind() -> None:
+def test_parser_that_stops_matching_while_its_logger_writes_goes_blind() -> None:
     health, parser = LogHealth("debug.log", blind_after_lines=50), ChiaLogParser()
     assert feed(health, parser, "".join(ANSWER_257.format(ms=i, proofs=0) for i in range(20))) == []
     assert feed(health, parser, OTHER_HARVESTER * 49) == []
@@ -53,6 +55,12 @@ def test_silence_of_a_stopped_service_is_not_blindness() -> None:
     farmer_line = ("2026-11-28T01:47:15.598 2.7.5 farmer farmer                     : INFO     "
                    "Waiting for ChiaServer to be closed\n")
     assert feed(health, parser, farmer_line * 500) == []
+
+
+def test_a_harvester_waiting_for_its_farmer_is_not_blind() -> None:
+    health, parser = LogHealth("debug.log", blind_after_lines=50), ChiaLogParser()
+    feed(health, parser, ANSWER_257.format(ms=1, proofs=0))
+    assert feed(health, parser, FARMER_AWAY * 500) == []
 
 
 def test_a_parser_that_never_matched_is_not_blind_by_silence() -> None:

@@ -22,6 +22,6 @@ class ChiaSettings:
     # ---- log files (debug.log is the fallback to RPC and daemon events; needs chia's log_level INFO) ----
     debug_log: str = ""                # "" -> <root>/log/debug.log; "off" -> do not read chia's log
     log_state_file: Path = Path("")    # "" -> <data_dir>/client-state/chia-log-position.json (where reading stopped)
-    log_blind_after_lines: int = 1000  # a parser that matched before is "blind" after this many lines of its service without a match
+    log_blind_after_lines: int = 1000  # a parser that matched before is "blind" after this many lines of its logger without a match
     plotter_logs: list[str] = field(default_factory=list)  # glob patterns of plotter log files (bladebit, MadMax, chia)
     plotter_stale_after: float = 21600.0  # seconds without a new plotter log line before the job is dropped (crashed plotter)

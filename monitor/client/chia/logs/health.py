@@ -4,7 +4,7 @@ a log line is what farmers complain about most.)
 Per file and kind: lines matched and the last match. A kind goes "blind" when
 - its lines keep appearing but no longer parse (near misses: the keyword is there, the regex
   fails: chia changed the line), or
-- it used to match and has not since, while its service kept writing many lines.
+- it used to match and has not since, while the logger that writes it kept writing many lines.
 Only kinds that chia writes regularly while their service runs can go blind by silence; a block
 farmed or an unreadable plot is rare by nature.
 
@@ -23,13 +23,15 @@ from protocol import chia_pb2
 
 log = logging.getLogger(__name__)
 
-# kinds written regularly while their service runs (at INFO, farming_info at DEBUG), and that service
-REGULAR_KINDS: dict[str, str] = {
-    "harvester_answer": "harvester",
-    "signage_point": "full_node",
-    "node_peak": "full_node",
-    "wallet_peak": "wallet",
-    "farming_info": "farmer",
+# kinds written regularly while their service runs (at INFO, farming_info at DEBUG), and the logger
+# that writes them (`src.` or `chia.` before it): silence counts only while that logger keeps
+# writing, so a harvester whose farmer is away (its server logger retrying) is not called blind
+REGULAR_KINDS: dict[str, bytes] = {
+    "harvester_answer": b"harvester.harvester",
+    "signage_point": b"full_node.full_node",
+    "node_peak": b"full_node.full_node",
+    "wallet_peak": b"wallet.wallet",
+    "farming_info": b"farmer_server",
 }
 NEAR_MISSES_FOR_BLIND = 3
 VERBOSITY = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -40,7 +42,7 @@ LEVELS_HIDING_INFO = ("WARNING", "ERROR", "CRITICAL")
 class KindHealth:
     matched: int = 0
     last_match_time: float = 0.0
-    service_lines_since: int = 0    # lines of the kind's service since its last match
+    logger_lines_since: int = 0     # lines of the kind's logger since its last match
     near_misses_since: int = 0      # lines that held the keyword but did not parse, since the last match
     blind: bool = False
 
@@ -58,7 +60,7 @@ class LogHealth:
             health = self.kinds.setdefault(event.kind, KindHealth())
             health.matched += 1
             health.last_match_time = max(health.last_match_time, event.time)
-            health.service_lines_since = 0
+            health.logger_lines_since = 0
             health.near_misses_since = 0
         matched_now = {event.kind for event in events}
         for kind, total in near_misses.items():
@@ -66,9 +68,9 @@ class LogHealth:
             self._near_misses_seen[kind] = total
             if new and kind not in matched_now:
                 self.kinds.setdefault(kind, KindHealth()).near_misses_since += new
-        for kind, service in REGULAR_KINDS.items():
+        for kind, logger in REGULAR_KINDS.items():
             if kind not in matched_now:
-                self.kinds[kind].service_lines_since += block.count(b" " + service.encode() + b" ")
+                self.kinds[kind].logger_lines_since += block.count(logger)
         went_blind = []
         for kind, health in self.kinds.items():
             blind = self._is_blind(kind, health)
@@ -81,7 +83,7 @@ class LogHealth:
         if health.near_misses_since >= NEAR_MISSES_FOR_BLIND:
             return True
         return (kind in REGULAR_KINDS and health.matched > 0
-                and health.service_lines_since >= self.blind_after_lines)
+                and health.logger_lines_since >= self.blind_after_lines)
 
     def messages(self, chia_log_level: str) -> list[chia_pb2.LogHealth]:
         """One LogHealth per kind that is expected, has matched or has failed to parse."""
