@@ -23,7 +23,7 @@ from protocol import chia_pb2
 
 log = logging.getLogger(__name__)
 
-# kinds written regularly while their service runs (at INFO, farming_info at DEBUG), and the logger
+# kinds written regularly while their service runs (at INFO), and the logger
 # that writes them (`src.` or `chia.` before it): silence counts only while that logger keeps
 # writing, so a harvester whose farmer is away (its server logger retrying) is not called blind
 REGULAR_KINDS: dict[str, bytes] = {
@@ -31,8 +31,7 @@ REGULAR_KINDS: dict[str, bytes] = {
     "signage_point": b"full_node.full_node",
     "node_peak": b"full_node.full_node",
     "wallet_peak": b"wallet.wallet",
-    "farming_info": b"farmer_server",
-}
+}  # not farming_info: the farmer's server logger keeps writing while no harvester is connected
 NEAR_MISSES_FOR_BLIND = 3
 VERBOSITY = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LEVELS_HIDING_INFO = ("WARNING", "ERROR", "CRITICAL")
