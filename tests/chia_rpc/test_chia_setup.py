@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from monitor.client.chia.chia_root import ChiaRoot
 from monitor.client.chia.collector import ChiaCollector

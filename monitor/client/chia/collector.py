@@ -220,7 +220,7 @@ class ChiaCollector(Collector):
         for state in pool_state:
             if not isinstance(state, dict):
                 continue
-            launcher = node_id_hex(payloads._dict(state.get("pool_config")).get("launcher_id")
+            launcher = node_id_hex(payloads.as_dict(state.get("pool_config")).get("launcher_id")
                                    or state.get("p2_singleton_puzzle_hash"))
             for name, (accepted, error) in payloads.PARTIAL_LISTS.items():
                 times = Counter(float(e[0]) for e in state.get(name) or []
@@ -284,7 +284,7 @@ class ChiaCollector(Collector):
 
     async def _poll_full_node(self, rpc: ChiaRpc) -> None:
         state = (await rpc.call("get_blockchain_state")).get("blockchain_state")
-        self._full_node = payloads.full_node(payloads._dict(state), self.root.network)
+        self._full_node = payloads.full_node(payloads.as_dict(state), self.root.network)
         self._set_height(self._full_node.peak_height or None)
 
     async def _poll_wallet(self, rpc: ChiaRpc) -> None:
@@ -297,7 +297,7 @@ class ChiaCollector(Collector):
         if farmed:
             won = self._wallet.blocks_won
             if self._blocks_won is not None and won > self._blocks_won:
-                block_time = payloads._float(farmed.get("last_time_farmed")) or self._clock()
+                block_time = payloads.as_float(farmed.get("last_time_farmed")) or self._clock()
                 self.add_fact("block", chia_pb2.BlockFarmed(height=self._wallet.last_height_farmed), block_time)
             self._blocks_won = won
 
@@ -328,15 +328,15 @@ class ChiaCollector(Collector):
     def _on_daemon_event(self, command: str, data: dict[str, Any]) -> None:
         now = self._clock()
         if command == "new_signage_point":
-            sp = payloads._dict(data.get("signage_point"))
+            sp = payloads.as_dict(data.get("signage_point"))
             sp_hash, challenge = node_id_hex(sp.get("challenge_chain_sp")), node_id_hex(sp.get("challenge_hash"))
             if sp_hash and challenge:
                 connected = [h.node_id for h in self._harvesters.values() if h.connected]
-                self.stats.signage_point(sp_hash, challenge, payloads._int(sp.get("signage_point_index")), now, connected)
+                self.stats.signage_point(sp_hash, challenge, payloads.as_int(sp.get("signage_point_index")), now, connected)
                 if self._farmer is not None:
                     self._farmer.last_signage_point_time = now
         elif command == "new_farming_info":
-            self._farming_info(payloads._dict(data.get("farming_info")), now)
+            self._farming_info(payloads.as_dict(data.get("farming_info")), now)
         elif command == "harvester_update":
             harvester = payloads.harvester_counts(data)
             if harvester is not None:
@@ -344,9 +344,9 @@ class ChiaCollector(Collector):
         elif command == "harvester_removed":
             self._harvester_left(node_id_hex(data.get("node_id")))
         elif command == "proof":
-            self._proof(payloads._dict(data.get("proof")), now)
+            self._proof(payloads.as_dict(data.get("proof")), now)
         elif command == "farming_info":      # from this machine's harvester: did its plot count change?
-            if payloads._int(data.get("total_plots")) != self._valid_plots:
+            if payloads.as_int(data.get("total_plots")) != self._valid_plots:
                 self._plots_stale = True
                 self._poke("harvester")
         elif command == "submitted_partial":
@@ -359,9 +359,9 @@ class ChiaCollector(Collector):
         node_id, sp_hash = node_id_hex(info.get("node_id")), node_id_hex(info.get("signage_point"))
         if not node_id or not sp_hash:
             return
-        proofs = payloads._int(info.get("proofs"))
-        self.stats.farming_info(node_id, sp_hash, now, payloads._int(info.get("lookup_time")) / 1e6,
-                                payloads._int(info.get("passed_filter")), proofs, payloads._int(info.get("total_plots")))
+        proofs = payloads.as_int(info.get("proofs"))
+        self.stats.farming_info(node_id, sp_hash, now, payloads.as_int(info.get("lookup_time")) / 1e6,
+                                payloads.as_int(info.get("passed_filter")), proofs, payloads.as_int(info.get("total_plots")))
         harvester = self._harvesters.get(node_id)
         if harvester is not None:
             harvester.last_answer_time = now
@@ -374,7 +374,7 @@ class ChiaCollector(Collector):
         """The farmer declared a proof to its full node (good enough for a block)."""
         sp_hash = node_id_hex(proof.get("challenge_chain_sp"))
         finders = self._proof_harvesters.get(sp_hash) or [""]
-        pos = payloads._dict(proof.get("proof_of_space"))
+        pos = payloads.as_dict(proof.get("proof_of_space"))
         plot = node_id_hex(pos.get("plot_public_key") or pos.get("public_key"))
         self.add_fact("proof", chia_pb2.Proof(harvester_node_id=finders[0] if len(finders) == 1 else "",
                                               signage_point=sp_hash, plot=plot), now)
