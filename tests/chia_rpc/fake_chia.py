@@ -201,6 +201,9 @@ class FakeChia:
         self._run(close())
 
     def stop(self) -> None:
+        if not self._thread.is_alive():
+            return                      # never started, or stopped already
+
         async def cleanup() -> None:
             for runner in self._runners:
                 await runner.cleanup()

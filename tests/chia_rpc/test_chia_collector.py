@@ -287,3 +287,25 @@ def test_by_default_only_problem_plots_are_rows(chia_root, fake_chia):
     snap = run_with_collector(root, scenario)
     assert sorted((chia_pb2.PlotStatus.Name(p.status), p.id.rsplit("/", 1)[-1][:25]) for p in snap.plots) == [
         ("INVALID", "plot-k18-2026-11-28-01-50"), ("MISSING_KEY", "plot-k18-2026-11-28-01-49")]
+
+
+def test_a_failing_farmer_keeps_its_harvesters_a_stopped_one_does_not(chia_root, fake_chia):
+    root, _ = chia_root
+    summary = fake_chia.routes["farmer"]["get_harvesters_summary"]
+    mode = ["ok"]
+
+    def answer(body):
+        return {"success": False, "error": "busy"} if mode[0] == "failing" else summary
+    fake_chia.routes["farmer"]["get_harvesters_summary"] = answer
+    fake_chia.start(("farmer",))
+
+    async def scenario(collector):
+        await snapshot_until(collector, lambda s: s.harvesters, what="harvester")
+        mode[0] = "failing"
+        failing = await snapshot_until(collector, lambda s: services(s)["farmer"] == chia_pb2.FAILING, what="failing")
+        fake_chia.stop()
+        stopped = await snapshot_until(collector, lambda s: services(s)["farmer"] == chia_pb2.STOPPED, what="stopped")
+        return failing, stopped
+    failing, stopped = run_with_collector(root, scenario, poll_interval=0.2)
+    assert [h.connected for h in failing.harvesters] == [True]
+    assert [h.connected for h in stopped.harvesters] == [False] and not stopped.HasField("farmer")

@@ -143,7 +143,9 @@ class ChiaCollector(Collector):
         if previous is None or previous.state != state:
             level = logging.WARNING if state == chia_pb2.FAILING else logging.INFO
             log.log(level, "chia %s: %s%s", service, chia_pb2.ServiceState.Name(state), f" ({error})" if error else "")
-        if state != chia_pb2.RUNNING:
+        if state in (chia_pb2.STOPPED, chia_pb2.NOT_INSTALLED):
+            # a FAILING service (slow, odd answers) keeps what it last said: a busy farmer that
+            # times out once must not turn every harvester into "disconnected"
             self._versions.pop(service, None)
             self._service_gone(service)
         self._services[service] = chia_pb2.ChiaService(
