@@ -77,7 +77,7 @@ def test_snapshot_from_recorded_answers_of_every_service(chia_root, fake_chia):
 
     async def scenario(collector):
         return await snapshot_until(collector, lambda s: running("daemon", "farmer", "harvester", "full_node", "wallet")(s)
-                                    and s.harvesters and s.plots and s.wallet.height, what="all services")
+                                    and s.harvesters and len(s.plots) == 7 and s.wallet.height, what="all services")
     snap = run_with_collector(root, scenario, plot_rows="all")
     assert fake_chia.registered == ["metrics"]
     assert {s.id: s.version for s in snap.chia_services if s.id != "daemon"} == dict.fromkeys(
@@ -88,9 +88,14 @@ def test_snapshot_from_recorded_answers_of_every_service(chia_root, fake_chia):
     (identity,) = snap.harvester_identities
     assert identity.node_id == ChiaRoot.load(root).harvester_node_id()
     assert list(identity.plot_directories) == ["/srv/chia/plots", "/srv/chia/plots2", "/srv/chia/plots3"]
-    statuses = sorted(chia_pb2.PlotStatus.Name(p.status) for p in snap.plots)
+    local = [p for p in snap.plots if p.harvester_node_id == identity.node_id]
+    statuses = sorted(chia_pb2.PlotStatus.Name(p.status) for p in local)
     assert statuses == ["INVALID", "MISSING_KEY", "VALID", "VALID"]     # the recording keeps 2 of its 10 plots
-    assert all(p.harvester_node_id == identity.node_id and p.disk == "/" for p in snap.plots)
+    assert all(p.disk == "/" for p in local)
+    # the farmer's harvester (another machine here): its problem files from the paged endpoints
+    remote = sorted((chia_pb2.PlotStatus.Name(p.status), p.filename.rsplit("-", 1)[-1][:8])
+                    for p in snap.plots if p.harvester_node_id == NODE)
+    assert remote == [("DUPLICATE", "275840a3"), ("INVALID", "b7f8efdc"), ("MISSING_KEY", "c3b951d3")]
     assert snap.farmer.running and snap.farmer.full_node_connected and snap.farmer.harvesters_connected == 1
     assert snap.full_node.peak_height == 5 and snap.full_node.synced and snap.full_node.network == "testnet11"
     assert snap.wallet.synced and snap.wallet.height == 5
@@ -170,7 +175,7 @@ def test_signage_points_and_answers_become_buckets(chia_root, fake_chia):
 
 def test_harvester_removed_shows_disconnected_at_once_and_it_comes_back(chia_root, fake_chia):
     root, _ = chia_root
-    summary = fake_chia.routes["farmer"]["get_harvesters_summary"]
+    summary = copy.deepcopy(fake_chia.routes["farmer"]["get_harvesters_summary"])
     present = [True]      # the farmer's own list, consistent with its events
     fake_chia.routes["farmer"]["get_harvesters_summary"] = lambda body: summary if present[0] else {
         "harvesters": [], "success": True}
@@ -184,6 +189,7 @@ def test_harvester_removed_shows_disconnected_at_once_and_it_comes_back(chia_roo
         fake_chia.push("harvester_removed", {"node_id": "0x" + NODE, "success": True})
         gone = await snapshot_until(collector, lambda s: not s.harvesters[0].connected, what="disconnected")
         assert woken
+        summary["harvesters"][0]["plots"] = 7     # it came back with fewer plots
         present[0] = True
         fake_chia.push("harvester_update", EVENTS["harvester_update"]["data"] | {
             "connection": {"host": "127.0.0.1", "node_id": "0x" + NODE, "port": 1}, "plots": 7})
@@ -309,3 +315,30 @@ def test_a_failing_farmer_keeps_its_harvesters_a_stopped_one_does_not(chia_root,
     failing, stopped = run_with_collector(root, scenario, poll_interval=0.2)
     assert [h.connected for h in failing.harvesters] == [True]
     assert [h.connected for h in stopped.harvesters] == [False] and not stopped.HasField("farmer")
+
+
+def test_problem_files_are_read_page_by_page_only_when_counts_change(chia_root, fake_chia):
+    root, _ = chia_root
+    files = [f"/mnt/disk{i % 7}/plot-k32-{i:064x}.plot" for i in range(1200)]
+    summary = copy.deepcopy(fake_chia.routes["farmer"]["get_harvesters_summary"])
+    summary["harvesters"][0].update(failed_to_open_filenames=len(files), no_key_filenames=0, duplicates=0)
+
+    def invalid(body):   # chia's paging: page_count pages of page_size
+        size = body["page_size"]
+        return {"node_id": NODE, "page": body["page"], "page_count": -(-len(files) // size), "total_count": len(files),
+                "plots": files[body["page"] * size:(body["page"] + 1) * size], "success": True}
+    fake_chia.routes["farmer"]["get_harvesters_summary"] = lambda body: summary
+    fake_chia.routes["farmer"]["get_harvester_plots_invalid"] = invalid
+    fake_chia.start(("farmer",))
+
+    async def scenario(collector):
+        snap = await snapshot_until(collector, lambda s: len(s.plots) == 1200, what="1200 invalid rows")
+        pages = fake_chia.calls.count(("farmer", "get_harvester_plots_invalid"))
+        polls = fake_chia.calls.count(("farmer", "get_harvesters_summary"))
+        await snapshot_until(collector, lambda s: fake_chia.calls.count(("farmer", "get_harvesters_summary")) > polls + 3,
+                             what="more polls")
+        return snap, pages, fake_chia.calls.count(("farmer", "get_harvester_plots_invalid"))
+    snap, pages, pages_later = run_with_collector(root, scenario, poll_interval=0.2)
+    assert sorted(p.filename for p in snap.plots) == sorted(files)
+    assert {chia_pb2.PlotStatus.Name(p.status) for p in snap.plots} == {"INVALID"}
+    assert pages == 3 and pages_later == 3       # 500 a page; not again while the counts stay

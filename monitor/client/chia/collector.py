@@ -67,6 +67,9 @@ class ChiaCollector(Collector):
         self._pools: list[chia_pb2.Pool] = []
         self._partials_seen: dict[tuple[str, str], Counter[float]] = {}
         self._proof_harvesters: dict[str, list[str]] = {}   # sp hash -> harvesters that found proofs
+        # problem plots of every harvester the farmer sees, read from its paged endpoints when counts change
+        self._problem_rows: dict[str, list[chia_pb2.Plot]] = {}
+        self._problem_counts: dict[str, tuple[int, int, int]] = {}
         # this machine's own harvester
         self._identity: chia_pb2.HarvesterIdentity | None = None
         self._plots: list[chia_pb2.Plot] = []
@@ -156,6 +159,8 @@ class ChiaCollector(Collector):
         if service == "farmer":
             self._farmer = None
             self._pools = []
+            self._problem_rows.clear()
+            self._problem_counts.clear()
             for node_id in list(self._harvesters):
                 self._harvester_left(node_id)
         elif service == "harvester":
@@ -181,6 +186,8 @@ class ChiaCollector(Collector):
         for node_id in set(self._harvesters) - present:
             self._harvester_left(node_id)
         self._forget_old_harvesters(now)
+        for node_id in present:
+            await self._fetch_problem_plots(rpc, self._harvesters[node_id])
         connections = (await rpc.call("get_connections")).get("connections") or []
         full_node_connected = any(isinstance(c, dict) and c.get("type") == 1 for c in connections)
         last_sp = self._farmer.last_signage_point_time if self._farmer else 0.0
@@ -205,6 +212,36 @@ class ChiaCollector(Collector):
         return (harvester.plots, harvester.invalid_plots, harvester.missing_key_plots) != (
             self._valid_plots, rows.count(chia_pb2.INVALID), rows.count(chia_pb2.MISSING_KEY)) and self.settings.plot_rows != "none"
 
+    async def _fetch_problem_plots(self, rpc: ChiaRpc, harvester: chia_pb2.Harvester) -> None:
+        """The files behind a harvester's invalid / missing-key / duplicate counts, page by page,
+        only when those counts changed. The local harvester's unreadable and foreign-key files come
+        from its own plot list; duplicates only the farmer knows."""
+        node_id = harvester.node_id
+        counts = (harvester.invalid_plots, harvester.missing_key_plots, harvester.duplicate_plots)
+        if self.settings.plot_rows == "none" or self._problem_counts.get(node_id) == counts:
+            return
+        rows = []
+        for status, endpoint, count in ((chia_pb2.INVALID, "get_harvester_plots_invalid", counts[0]),
+                                        (chia_pb2.MISSING_KEY, "get_harvester_plots_keys_missing", counts[1]),
+                                        (chia_pb2.DUPLICATE, "get_harvester_plots_duplicates", counts[2])):
+            if count and (node_id != self._local_node_id or status == chia_pb2.DUPLICATE):
+                rows += [chia_pb2.Plot(id=f, harvester_node_id=node_id, filename=f, status=status)
+                         for f in await self._paged_filenames(rpc, endpoint, node_id)]
+        self._problem_rows[node_id] = rows
+        self._problem_counts[node_id] = counts
+
+    @staticmethod
+    async def _paged_filenames(rpc: ChiaRpc, endpoint: str, node_id: str, page_size: int = 500,
+                               max_pages: int = 20) -> list[str]:
+        names: list[str] = []
+        for page in range(max_pages):
+            answer = await rpc.call(endpoint, {"node_id": "0x" + node_id, "page": page, "page_size": page_size,
+                                               "filter": [], "reverse": False})
+            names += [f for f in answer.get("plots") or [] if isinstance(f, str)]
+            if page + 1 >= payloads.as_int(answer.get("page_count")):
+                break
+        return names
+
     def _harvester_left(self, node_id: str) -> None:
         harvester = self._harvesters.get(node_id)
         if harvester is not None and harvester.connected:
@@ -216,6 +253,8 @@ class ChiaCollector(Collector):
         for node_id, harvester in list(self._harvesters.items()):
             if not harvester.connected and now - harvester.disconnected_since > self.settings.forget_harvester_after:
                 del self._harvesters[node_id]
+                self._problem_rows.pop(node_id, None)
+                self._problem_counts.pop(node_id, None)
 
     def _record_partials(self, pool_state: list) -> None:
         """Partials the farmer recorded since the last poll become facts with their own time."""
@@ -343,6 +382,7 @@ class ChiaCollector(Collector):
             harvester = payloads.harvester_counts(data)
             if harvester is not None:
                 self._harvester_update(harvester)
+                self._poke("farmer")          # its problem files may have changed
         elif command == "harvester_removed":
             self._harvester_left(node_id_hex(data.get("node_id")))
         elif command == "proof":
@@ -417,6 +457,8 @@ class ChiaCollector(Collector):
         if self._identity is not None:
             snapshot.harvester_identities.append(self._identity)
         snapshot.plots.extend(self._plots)
+        for rows in self._problem_rows.values():
+            snapshot.plots.extend(rows)
         if self._farmer is not None:
             self._farmer.harvesters_connected = sum(h.connected for h in self._harvesters.values())
             snapshot.farmer.CopyFrom(self._farmer)
