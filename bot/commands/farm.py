@@ -4,8 +4,8 @@ from __future__ import annotations
 from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext, CommandError
 from bot.reply import Reply, Section
-from bot.stats.chain import expected_time_to_win, plot_filter
-from bot.stats.farming import farm_total, window_totals
+from bot.stats.chain import expected_eligible, expected_time_to_win, plot_filter
+from bot.stats.farming import farm_total, incomplete_note, window_totals
 from bot.stats.harvesters import harvesters
 from bot.transports.base import Incoming
 
@@ -78,12 +78,14 @@ def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     ]
     if node is not None:
         netspace = node["netspace_bytes"] or 0.0
-        lines.append(f"netspace: {fmt.size(netspace)}, plot filter 1/{plot_filter(node['network'] or 'mainnet', node['peak_height'] or 0)}")
+        network, height = node["network"] or "mainnet", node["peak_height"] or 0
+        lines.append(f"netspace: {fmt.size(netspace)}, plot filter 1/{plot_filter(network, height)} "
+                     f"(expected eligible plots per signage point: {expected_eligible(plots, network, height):.1f})")
         etw = expected_time_to_win(effective, netspace)
         lines.append(f"expected time to win: {fmt.duration(etw) if etw else '-'}")
     lines.append(wallet_line(best_wallet(ctx)))
     lines.append(f"open alerts: {open_alerts(ctx)}")
-    return Reply("Farm", [Section(lines=lines)])
+    return Reply("Farm", [Section(lines=lines + incomplete_note(ctx.reader, ctx.botdb))])
 
 
 COMMAND = Command("farm", "The whole farm: machines, harvesters, plots, proofs, missed signage points, sync", farm)

@@ -5,7 +5,7 @@ from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext
 from bot.commands.farm import DAY, EMPTY_FARM, no_args
 from bot.reply import Reply, Section
-from bot.stats.farming import FarmingTotals, window_totals
+from bot.stats.farming import FarmingTotals, incomplete_note, window_totals
 from bot.stats.harvesters import harvesters
 from bot.transports.base import Incoming
 
@@ -44,7 +44,8 @@ def harvesters_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
             f"lookup p95 {fmt.lookup(totals.lookup_p95)}, {totals.proofs} proofs",
         ]))
     connected = sum(1 for h in views if h.connected)
-    return Reply(f"Harvesters ({connected} of {len(views)} connected)", sections)
+    note = incomplete_note(ctx.reader, ctx.botdb)
+    return Reply(f"Harvesters ({connected} of {len(views)} connected)", sections + ([Section(lines=note)] if note else []))
 
 
 COMMAND = Command("harvesters", "Every harvester: connection, plots, missed signage points, lookup times, proofs",

@@ -8,7 +8,7 @@ from bot.commands.base import Command, CommandContext, CommandError
 from bot.commands.farm import EMPTY_FARM
 from bot.commands.harvesters import by_node
 from bot.reply import Reply, Section
-from bot.stats.farming import farm_total, skipped_signage_points, window_totals
+from bot.stats.farming import farm_total, incomplete_note, skipped_signage_points, window_totals
 from bot.stats.harvesters import harvester_label, machines_of
 from bot.transports.base import Incoming
 
@@ -51,7 +51,7 @@ def missed(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     total = farm_total(per_node)
     rows.append(f"{'all':<22} {total.expected:>8} {total.answered:>8} {_count_pct(total.missed, total.expected):>12} "
                 f"{_count_pct(total.late5, total.expected):>12} {_count_pct(total.late28, total.expected):>12}")
-    return Reply(title, [Section(lines=[farm_line]), Section(lines=rows, monospace=True)])
+    return Reply(title, [Section(lines=[farm_line, *incomplete_note(ctx.reader, ctx.botdb)]), Section(lines=rows, monospace=True)])
 
 
 def _count_pct(count: int, whole: int) -> str:

@@ -11,7 +11,7 @@ import math
 import sqlite3
 from dataclasses import dataclass, field
 
-from bot.stats.rollup import COUNTS, LOOKUP_EDGES, SLOT, catch_up, percentile_from_hist, totals_upto
+from bot.stats.rollup import COUNTS, LOOKUP_EDGES, SLOT, behind, catch_up, percentile_from_hist, totals_upto
 from monitor.store.reader import StoreReader
 
 
@@ -46,8 +46,12 @@ Key = tuple[str, str]   # (machine, harvester node id)
 
 
 def window_totals(reader: StoreReader, botdb: sqlite3.Connection, start: float, end: float) -> dict[Key, FarmingTotals]:
-    """Totals per harvester of the buckets whose 5-minute slot lies in [start, end]."""
-    catch_up(reader, botdb)
+    """Totals per harvester of the buckets whose 5-minute slot lies in [start, end].
+
+    A command folds at most one chunk of new buckets itself (normally everything since the bot's
+    last fold, seconds ago); a first start on a farm with months of buckets leaves the bulk to
+    the bot's background fold, and `incomplete_note` says so."""
+    catch_up(reader, botdb, chunks=1)
     first = math.floor(start / SLOT + 0.5)          # the slot nearest the start
     last = math.floor(end / SLOT)                   # the slot holding `end` (the current one, partly filled)
     at_end = totals_upto(botdb, last)
@@ -71,3 +75,10 @@ def skipped_signage_points(reader: StoreReader, start: float, end: float) -> tup
     """(seen, skipped) farm-level signage points in the window, over every farmer machine."""
     row = reader.query("SELECT total(seen), total(skipped) FROM signage_events WHERE time >= ? AND time < ?", (start, end))[0]
     return int(row[0]), int(row[1])
+
+
+def incomplete_note(reader: StoreReader, botdb: sqlite3.Connection) -> list[str]:
+    """One line when the farming totals are still being built, else nothing."""
+    if behind(reader, botdb):
+        return ["(farming statistics are still being indexed after the first start: numbers may be low for a few minutes)"]
+    return []

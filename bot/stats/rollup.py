@@ -56,10 +56,13 @@ def percentile_from_hist(hist: list[int], fraction: float = 0.95) -> float | Non
     return float("inf")
 
 
-def catch_up(reader: StoreReader, botdb: sqlite3.Connection) -> int:
-    """Fold farming buckets newer than the cursor into the running totals; returns how many."""
+def catch_up(reader: StoreReader, botdb: sqlite3.Connection, chunks: int | None = None) -> int:
+    """Fold farming buckets newer than the cursor into the running totals (at most `chunks`
+    transactions of CHUNK events; None: all); returns how many."""
     folded = 0
-    while True:
+    while chunks is None or chunks > 0:
+        if chunks is not None:
+            chunks -= 1
         with transaction(botdb):
             cursor = get_cursor(botdb, CURSOR)
             last = reader.query("SELECT max(seq) FROM farming_events WHERE seq > ?", (cursor,))[0][0]
@@ -73,6 +76,12 @@ def catch_up(reader: StoreReader, botdb: sqlite3.Connection) -> int:
             set_cursor(botdb, CURSOR, upto)
         if upto >= last:
             return folded
+    return folded
+
+
+def behind(reader: StoreReader, botdb: sqlite3.Connection) -> bool:
+    """Are there farming buckets the running totals do not include yet?"""
+    return bool(reader.query("SELECT 1 FROM farming_events WHERE seq > ? LIMIT 1", (get_cursor(botdb, CURSOR),)))
 
 
 def totals_upto(botdb: sqlite3.Connection, slot: int) -> dict[tuple[str, str], sqlite3.Row]:

@@ -265,3 +265,18 @@ def test_buckets_delivered_late_land_in_their_own_hour_after_the_rollup_moved_on
         assert [ask(d, f"/missed {w}") for w in ("4d", "7d", "30d")] == before
     finally:
         d.close()
+
+
+def test_a_first_start_on_a_big_farm_answers_at_once_and_says_statistics_are_still_indexing(farm_server, tmp_path, monkeypatch):
+    monkeypatch.setattr(rollup, "CHUNK", 5)         # stands in for millions of buckets
+    now = time.time()
+    farm_server.send("big1", *[farming(NODE_A, now - 60 * i, expected=6, missed=1) for i in range(20)])
+    d = Dispatcher(lambda: CommandContext(StoreReader(farm_server.database), connect_botdb(tmp_path / "bot.db"), AlertSettings()))
+    try:
+        assert "still being indexed" in ask(d, "/farm")          # a command folds one chunk, not all
+        with closing(StoreReader(farm_server.database)) as reader, closing(connect_botdb(tmp_path / "bot.db")) as botdb:
+            rollup.catch_up(reader, botdb)                       # the bot's background fold
+        text = ask(d, "/farm")
+        assert "still being indexed" not in text and "missed signage points (24 h): 20 of 120" in text
+    finally:
+        d.close()
