@@ -56,21 +56,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _move_ports(node: object, mapping: dict[int, int]) -> None:
+def _move_ports(node: object, mapping: dict[int, int], avoid: set[int]) -> None:
     """Give every port chia's config names a free one, the same new port for the same old one."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key in ("port", "rpc_port", "daemon_port") and isinstance(value, int) and value > 0:
-                node[key] = mapping.setdefault(value, free_port())
+                if value not in mapping:
+                    port = free_port()
+                    while port in avoid or port in mapping.values():
+                        port = free_port()
+                    mapping[value] = port
+                node[key] = mapping[value]
             else:
-                _move_ports(value, mapping)
+                _move_ports(value, mapping, avoid)
     elif isinstance(node, list):
         for item in node:
-            _move_ports(item, mapping)
+            _move_ports(item, mapping, avoid)
 
 
 class ChiaEnv:
-    def __init__(self, base: Path, venv: Path) -> None:
+    def __init__(self, base: Path, venv: Path, avoid_ports: set[int] = frozenset()) -> None:
+        self.avoid_ports = set(avoid_ports)     # ports already promised to someone else (the teafarm server)
         self.base = base
         self.venv = venv
         self.root = base / "root"
@@ -112,7 +118,7 @@ class ChiaEnv:
         self.chia("configure", "--testnet", "true", "--log-level", "INFO")
         folders = {name: self.plots / name for name in plot_dirs}
         config = self.config()
-        _move_ports(config, self.ports)
+        _move_ports(config, self.ports, self.avoid_ports)
         config["harvester"]["plots_refresh_parameter"]["interval_seconds"] = 3
         config["harvester"]["plot_directories"] = [str(f) for f in folders.values()]
         self.config_file.write_text(yaml.safe_dump(config, sort_keys=False))

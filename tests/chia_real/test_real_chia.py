@@ -47,7 +47,8 @@ def farm(tmp_path_factory) -> Iterator[RealFarm]:
         pytest.fail(f"chia's default ports {busy} are in use: a chia farm may run on this machine; the real-chia "
                     "tests refuse to start beside it")
     base = tmp_path_factory.mktemp("real-chia")
-    chia = ChiaEnv(base, ensure_chia_venv())
+    port = free_port()          # teafarm's; chia's private ports keep clear of it
+    chia = ChiaEnv(base, ensure_chia_venv(), avoid_ports={port})
     processes: list[TeafarmProcess] = []
     stand_in = None
     try:
@@ -59,7 +60,9 @@ def farm(tmp_path_factory) -> Iterator[RealFarm]:
             [chia.python, str(HERE / "stand_in_full_node.py"), "--port", str(chia.full_node_peer_port),
              "--rpc-port", str(config["full_node"]["rpc_port"]), "--interval", "1.0", "--skip-at", str(GAP_AT)],
             env=chia.env, stdout=stand_in_log, stderr=subprocess.STDOUT)
-        port = free_port()
+        wait_until(lambda: b"listening on" in (base / "stand-in.log").read_bytes() or stand_in.poll() is not None,
+                   60, "the stand-in full node")
+        assert stand_in.poll() is None, (base / "stand-in.log").read_text()
         teafarm_config = write_config(base, port, chia={"enabled": True, "root": str(chia.root), "poll_interval": 2.0})
         server = TeafarmProcess(["server", "--config", str(teafarm_config)], base / "server.log")
         processes.append(server)
