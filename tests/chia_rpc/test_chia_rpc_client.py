@@ -8,7 +8,9 @@ import ssl
 import pytest
 
 from monitor.client.chia.chia_root import ChiaRoot, default_chia_root, node_id_hex
+from monitor.client.chia.collector import ChiaCollector
 from monitor.client.chia.rpc import ChiaRpc, RpcFailed, ServiceDown
+from monitor.client.chia.settings import ChiaSettings
 from tests.chia_rpc.fake_chia import Hang, Raw, Status, recorded, write_chia_root
 
 
@@ -117,3 +119,13 @@ def test_object_hook_shrinks_a_large_answer_while_it_is_parsed(chia_root, fake_c
     fake_chia.start(("harvester",))
     answer = call(root, "harvester", "get_plots", object_hook=lambda d: d.get("plot_id", d))
     assert answer["plots"][0] == "0x275840a35754dd7b5355792611e5fdd7a3c93af47b46f868cdb231366edfc1b2"
+
+
+def test_chias_config_is_parsed_again_only_when_it_changed(chia_root):
+    root, ports = chia_root
+    collector = ChiaCollector(ChiaSettings(root=str(root)))
+    first = collector.root
+    assert collector._reload_root() is first                 # untouched: the same parsed config
+    config = root / "config" / "config.yaml"
+    config.write_text(config.read_text().replace(str(ports["farmer"]), "1"))
+    assert collector._reload_root().rpc_port("farmer") == 1

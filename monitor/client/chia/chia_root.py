@@ -18,6 +18,18 @@ SERVICES = ("farmer", "harvester", "full_node", "wallet")
 DEFAULT_RPC_PORTS = {"daemon": 55400, "farmer": 8559, "harvester": 8560, "full_node": 8555, "wallet": 9256}
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # chia's config is ~30 KB: 40 ms in pure Python
+
+
+def config_stamp(path: Path) -> tuple[int, int] | None:
+    """Cheap change detection for config.yaml (re-parsing it on every poll would cost CPU)."""
+    try:
+        stat = (path / "config" / "config.yaml").stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def default_chia_root(configured: str) -> Path:
     """The setting, else $CHIA_ROOT, else chia's own default."""
     if configured:
@@ -30,15 +42,18 @@ class ChiaRoot:
     path: Path
     config: dict = field(default_factory=dict)   # parsed config.yaml; {} when chia is not installed
 
+    stamp: tuple[int, int] | None = None          # (mtime_ns, size) of the config.yaml read
+
     @classmethod
     def load(cls, path: Path) -> ChiaRoot:
         """Read config.yaml; a missing or unreadable file means "chia not installed here"."""
+        stamp = config_stamp(path)
         try:
             with open(path / "config" / "config.yaml", encoding="utf-8") as f:
-                config = yaml.safe_load(f)
+                config = yaml.load(f, Loader=_LOADER)
         except (OSError, yaml.YAMLError):
             config = None
-        return cls(path, config if isinstance(config, dict) else {})
+        return cls(path, config if isinstance(config, dict) else {}, stamp)
 
     @property
     def installed(self) -> bool:

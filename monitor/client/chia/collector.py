@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from monitor.client.chia import payloads
-from monitor.client.chia.chia_root import ChiaRoot, default_chia_root, node_id_hex
+from monitor.client.chia.chia_root import ChiaRoot, config_stamp, default_chia_root, node_id_hex
 from monitor.client.chia.daemon import DaemonListener
 from monitor.client.chia.farming_stats import FarmingStats, plot_filter
 from monitor.client.chia.logs import events as log_events
@@ -105,12 +105,14 @@ class ChiaCollector(Collector):
 
     def _reload_root(self) -> ChiaRoot:
         """Re-read chia's config when it changed (ports, network), cheaply otherwise."""
+        if config_stamp(self._root_path) == self.root.stamp:
+            return self.root
         fresh = ChiaRoot.load(self._root_path)
-        if fresh.config != self.root.config:
-            self.root = fresh
+        if fresh.config != self.root.config:     # new ports or certificates: new connections
             for rpc in self._rpc.values():
                 asyncio.get_running_loop().create_task(rpc.close())
             self._rpc.clear()
+        self.root = fresh
         return self.root
 
     # ---- polling ---------------------------------------------------------------------------
