@@ -34,17 +34,16 @@ class Refused(Exception):
 
 
 def split_chunks(batch_id: int, events: list[events_pb2.UpdateEvent]) -> list[service_pb2.EventBatch]:
-    chunks: list[list[events_pb2.UpdateEvent]] = [[]]
-    size = 0
-    for event in events:
-        event_size = event.ByteSize() + 8
-        if chunks[-1] and size + event_size > CHUNK_BYTES:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(event)
-        size += event_size
-    return [service_pb2.EventBatch(batch_id=batch_id, chunk=i, chunks=len(chunks), events=part)
-            for i, part in enumerate(chunks)]
+    """Chunks of about CHUNK_BYTES, split by count (events of one batch are of similar size;
+    the server accepts messages far larger than a chunk, so an uneven split is harmless)."""
+    whole = service_pb2.EventBatch(batch_id=batch_id, chunks=1, events=events)
+    count = max(1, -(-whole.ByteSize() // CHUNK_BYTES))
+    if count == 1:
+        return [whole]
+    per_chunk = -(-len(events) // count)
+    count = -(-len(events) // per_chunk)  # no empty chunk at the end
+    return [service_pb2.EventBatch(batch_id=batch_id, chunk=i, chunks=count, events=events[i * per_chunk:(i + 1) * per_chunk])
+            for i in range(count)]
 
 
 class Uplink:
