@@ -136,9 +136,11 @@ class ChiaCollector(Collector):
                     state = chia_pb2.STOPPED
                 except RpcFailed as exc:
                     state, error = chia_pb2.FAILING, str(exc)
-                except Exception as exc:  # an odd payload: report it, keep polling
-                    log.exception("chia %s: polling failed", service)
+                except Exception as exc:  # an odd payload: report it (with its traceback once), keep polling
                     state, error = chia_pb2.FAILING, f"{exc.__class__.__name__}: {exc}"[:300]
+                    known = self._services.get(service)
+                    if known is None or known.error != error:
+                        log.exception("chia %s: polling failed", service)
             self._set_service(service, state, error)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), self.settings.poll_interval)
@@ -281,7 +283,7 @@ class ChiaCollector(Collector):
         now = self._clock()
         node_id = self.root.harvester_node_id()
         self._local_node_id = node_id or ""
-        if self._identity is None or self._plots_stale or now - self._plots_fetched_at > self.settings.plot_list_interval:
+        if self._plots_stale or now - self._plots_fetched_at > self.settings.plot_list_interval:
             directories = (await rpc.call("get_plot_directories")).get("directories") or []
             if node_id:
                 self._identity = chia_pb2.HarvesterIdentity(
