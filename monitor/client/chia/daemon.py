@@ -52,6 +52,10 @@ class DaemonListener:
                     problem, delay = "daemon closed the connection", 1.0
                 except (aiohttp.ClientError, OSError, ssl.SSLError, asyncio.TimeoutError, ValueError) as exc:
                     problem = f"daemon not reachable on port {root.rpc_port('daemon')} ({exc.__class__.__name__})"
+                except Exception as exc:  # never let the feed die for good: log it once, retry
+                    problem = f"unexpected {exc.__class__.__name__}: {exc}"
+                    if problem != last_problem:
+                        log.exception("chia daemon events: %s", problem)
                 finally:
                     self._set_connected(False)
             if problem != last_problem:
