@@ -63,7 +63,7 @@ def _move_ports(node: object, mapping: dict[int, int], avoid: set[int]) -> None:
             if key in ("port", "rpc_port", "daemon_port") and isinstance(value, int) and value > 0:
                 if value not in mapping:
                     port = free_port()
-                    while port in avoid or port in mapping.values():
+                    while port in avoid or port in DEFAULT_PORTS or port in mapping.values():
                         port = free_port()
                     mapping[value] = port
                 node[key] = mapping[value]
