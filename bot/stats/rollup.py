@@ -86,10 +86,12 @@ def behind(reader: StoreReader, botdb: sqlite3.Connection) -> bool:
 
 def totals_upto(botdb: sqlite3.Connection, slot: int) -> dict[tuple[str, str], sqlite3.Row]:
     """Each harvester's running totals at the end of `slot` (its latest row at or before it)."""
+    # materialised first: joined directly, sqlite would run the subquery for every row of the table
     return {(r["machine"], r["harvester"]): r for r in botdb.execute(
-        "SELECT c.* FROM farming_keys k JOIN farming_cum c ON c.machine = k.machine AND c.harvester = k.harvester "
-        "AND c.slot = (SELECT max(slot) FROM farming_cum WHERE machine = k.machine AND harvester = k.harvester AND slot <= ?)",
-        (slot,))}
+        "WITH latest AS MATERIALIZED (SELECT k.machine, k.harvester, (SELECT max(slot) FROM farming_cum "
+        "WHERE machine = k.machine AND harvester = k.harvester AND slot <= ?) AS slot FROM farming_keys k) "
+        "SELECT c.* FROM latest JOIN farming_cum c ON c.machine = latest.machine AND c.harvester = latest.harvester "
+        "AND c.slot = latest.slot", (slot,))}
 
 
 def prune(botdb: sqlite3.Connection, now: float) -> None:
