@@ -16,8 +16,8 @@
    (target p99 under 1 s). Run with group_window 0; the default window (5 s) holds alerts of one
    machine on purpose to merge them, which adds up to that window.
 
-    .venv/bin/python bench/bot.py [--machines 1000] [--plots 100000] [--events 10000000]
-                                  [--runs 20] [--alerts 200] [--keep DIR]
+    .venv/bin/python -m bench.bot [--machines 1000] [--plots 100000] [--events 10000000]
+                                 [--runs 20] [--alerts 200] [--keep DIR]
 
 --keep DIR builds the database in DIR once and reuses it on the next run.
 """

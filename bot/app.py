@@ -98,7 +98,7 @@ class BotApp:
     def _schedule(self) -> None:
         settings = self.config.bot.alerts
         self.scheduler.add_job(self.alerts.tick, "interval", seconds=SILENCE_CHECK_SECONDS, id="silence-check")
-        self.scheduler.add_job(self.alerts.prune_rollup, "interval", hours=24, id="rollup-retention")
+        self.scheduler.add_job(self.alerts.housekeeping, "interval", hours=24, id="bot-housekeeping")
         if settings.daily_summary:
             hour, minute = _hour_minute(settings.daily_summary)
             self.scheduler.add_job(self.alerts.daily_summary, "cron", hour=hour, minute=minute, id="daily-summary")

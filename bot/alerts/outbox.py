@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from bot.alerts.botdb import transaction
 from bot.alerts.messages import to_json
 from bot.reply import Reply
 
@@ -41,3 +42,9 @@ def mark_delivered(conn: sqlite3.Connection, ids: list[int], transport: str, tra
         sent = sorted(set(json.loads(row["sent_to"])) | {transport})
         owed = [t for t in transports if t not in sent and (not row["only_to"] or t in json.loads(row["only_to"]))]
         conn.execute("UPDATE outbox SET sent_to = ?, done = ? WHERE id = ?", (json.dumps(sent), int(not owed), row_id))
+
+
+def prune(conn: sqlite3.Connection, before: float) -> int:
+    """Forget delivered messages older than `before` (undelivered ones are kept whatever their age)."""
+    with transaction(conn):
+        return conn.execute("DELETE FROM outbox WHERE done = 1 AND created < ?", (before,)).rowcount

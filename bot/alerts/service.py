@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bot.alerts import outbox
 from bot.alerts.botdb import connect_botdb
 from bot.alerts.delivery import Delivery
 from bot.alerts.engine import AlertEngine
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 IDLE_WAKE = 1.0       # seconds between sweeps when nothing happens (debounce ends, reminders, retries)
 ROLLUP_EVERY = 5.0    # seconds between folds of new farming buckets into the running totals
+OUTBOX_KEEP_DAYS = 30
 
 
 class AlertService:
@@ -85,8 +87,10 @@ class AlertService:
             CommandContext(self.engine.reader, self.engine.botdb, self.settings, self.clock)))
         self._delivery_wake.set()
 
-    async def prune_rollup(self) -> None:
+    async def housekeeping(self) -> None:
+        """Daily: thin old farming totals, forget delivered alerts older than OUTBOX_KEEP_DAYS."""
         await self._loop.run_in_executor(self._rollup_thread, rollup.prune, self._rollup_db[1], self.clock())
+        await self._in_engine(outbox.prune, self.engine.botdb, self.clock() - OUTBOX_KEEP_DAYS * 86400)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -171,3 +171,17 @@ def test_heartbeat_calls_the_url_and_survives_a_dead_one():
         return hits
 
     assert asyncio.run(scenario()) == ["/ping/abc"]
+
+
+def test_housekeeping_forgets_delivered_alerts_but_never_undelivered_ones(server, tmp_path):
+    from bot.alerts import outbox
+    chat = RecordingTransport("chat")
+    h = Harness(server.database, tmp_path, transports=[chat])
+    server.send("prune1", event("ram", percent=10.0))
+    server.send("prune1", event("ram", UPDATE, percent=99.0))
+    assert titles(h.run()) == ["RAM full"]
+    chat.down = True
+    server.send("prune1", event("ram", UPDATE, percent=10.0))
+    assert h.run() == []
+    assert outbox.prune(h.botdb, h.t + 1) == 1
+    assert [r["done"] for r in h.botdb.execute("SELECT done FROM outbox")] == [0]
