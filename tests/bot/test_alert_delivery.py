@@ -185,3 +185,21 @@ def test_housekeeping_forgets_delivered_alerts_but_never_undelivered_ones(server
     assert h.run() == []
     assert outbox.prune(h.botdb, h.t + 1) == 1
     assert [r["done"] for r in h.botdb.execute("SELECT done FROM outbox")] == [0]
+
+
+def test_a_plot_the_copier_announced_as_moving_is_not_lost_but_a_slow_loss_adds_up(server, tmp_path):
+    node = "f6" * 32
+    h = Harness(server.database, tmp_path)
+    server.send("harv9", *[plot(f"m{i}", node, filename=f"/mnt/d1/plot-m{i}.plot") for i in range(4)])
+    server.send("plotter9", event("copy_job", id="job-m0", plot="plot-m0.plot", source="/mnt/d1/plot-m0.plot",
+                                  target="/mnt/d7", state=3))
+    assert h.run() == []
+    server.send("harv9", plot("m0", node, kind=DELETE, filename="/mnt/d1/plot-m0.plot"))
+    assert h.run() == [], "moved by the copier: not lost"
+    server.send("harv9", plot("m1", node, kind=DELETE, filename="/mnt/d1/plot-m1.plot"))
+    first = h.run()
+    assert titles(first) == ["Plots lost"] and "1 plots lost (2 valid of 3 seen)" in text_of(first[0])
+    server.send("harv9", plot("m2", node, kind=DELETE, filename="/mnt/d1/plot-m2.plot"))
+    assert h.run() == []
+    assert "2 plots lost (1 valid of 3 seen)" in h.botdb.execute(
+        "SELECT detail FROM alerts WHERE rule = 'plots_lost' AND machine = 'harv9'").fetchone()[0]
