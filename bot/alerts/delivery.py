@@ -106,14 +106,6 @@ class Delivery:
                 groups.append(machine_rows)
         return sorted(groups, key=lambda g: g[0]["id"])
 
-    def next_due(self) -> float | None:
-        """When a held group or a quiet-hours row becomes ready (None: nothing waiting)."""
-        row = self.botdb.execute("SELECT min(not_before), min(created) FROM outbox WHERE done = 0").fetchone()
-        if row[0] is None:
-            return None
-        retry = [f.retry_at for f in self.failing.values() if f.retry_at > 0]
-        return min([max(row[0], row[1] + self.settings.group_window), *retry])
-
     def _close_unowed(self, rows: list[sqlite3.Row]) -> None:
         """Rows meant only for transports that no longer exist would wait forever: close them."""
         stale = [r["id"] for r in rows if r["only_to"] and not set(json.loads(r["only_to"])) & set(self.names)]

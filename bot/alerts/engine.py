@@ -115,9 +115,6 @@ class AlertEngine:
             total += done
         return total
 
-    def cursor(self) -> int:
-        return get_cursor(self.botdb, CURSOR)
-
     # -- the clock: silence, accepted plot counts, debounce/grace ends, reminders ----------------
     def tick(self, now: float | None = None) -> None:
         now = self.clock() if now is None else now
@@ -152,13 +149,6 @@ class AlertEngine:
                 self.botdb.execute("UPDATE alerts SET reminders = ?, next_reminder = ? WHERE rule = ? AND machine = ? AND key = ?",
                                    (reminders, now + interval, row["rule"], row["machine"], row["key"]))
                 self._send(reminder_reply(row, now), row["machine"], row["rule"], row["severity"], now, None)
-
-    def next_wakeup(self) -> float | None:
-        """When the sweep next has something to do (None: nothing scheduled)."""
-        row = self.botdb.execute(
-            "SELECT min(t) FROM (SELECT min(due) AS t FROM alerts WHERE status = 'pending' "
-            "UNION ALL SELECT min(next_reminder) FROM alerts WHERE status = 'firing')").fetchone()
-        return row[0]
 
     # -- internals ------------------------------------------------------------------------------
     def _context(self, now: float) -> RuleContext:

@@ -27,9 +27,6 @@ class Transition:
     def deleted(self) -> bool:
         return self.after is None
 
-    def changed(self, field: str) -> bool:
-        return (self.before or {}).get(field) != (self.after or {}).get(field)
-
 
 def transition_of(event: StoredEvent, reader: StoreReader) -> Transition:
     """Build the transition of one stored event; the state before it comes from the event table."""
