@@ -16,7 +16,7 @@ from bot.commands.dispatch import COMMANDS, Dispatcher
 from bot.stats import rollup
 from bot.transports.base import Incoming
 from monitor.store.reader import StoreReader
-from tests.bot.farmfill import (ADD, UPDATE, disk, event, farming, harvester, identity, plot, start_farm_server)
+from tests.bot.farmfill import disk, event, farming, harvester, identity, plot, start_farm_server
 from tests.helpers.backbone import TEAFARM
 
 NODE_A = "a1" * 32
