@@ -201,3 +201,14 @@ def test_a_plot_the_copier_announced_as_moving_is_not_lost_but_a_slow_loss_adds_
     assert h.run() == []
     assert "2 plots lost (1 valid of 3 seen)" in h.botdb.execute(
         "SELECT detail FROM alerts WHERE rule = 'plots_lost' AND machine = 'harv9'").fetchone()[0]
+
+
+def test_a_new_bot_db_on_a_farm_with_history_announces_nothing_old_and_knows_the_plot_counts(server, tmp_path):
+    node = "a7" * 32
+    server.send("history1", harvester(node, True), *[plot(f"h{i}", node) for i in range(3)])
+    server.send("history1", harvester(node, False, UPDATE))         # an old disconnect, before this bot existed
+    h = Harness(server.database, tmp_path)                          # bot.db created now
+    assert [r for r in h.run() if "history1" in text_of(r)] == []
+    server.send("history1", plot("h0", node, kind=DELETE))
+    lost = [r for r in h.run() if "history1" in text_of(r)]
+    assert titles(lost) == ["Plots lost"] and "1 plots lost (2 valid of 3 seen)" in text_of(lost[0])
