@@ -1,8 +1,8 @@
 """Delivery: outbox rows -> every transport, at least once.
 
 A row is marked delivered for a transport right after that transport accepted it, so a crash in
-between repeats that one message and nothing else. Alerts of one machine that arrive within
-`group_window` go out as one message. A transport that keeps failing is retried with backoff and
+between repeats that one message and nothing else. Ready alerts of one machine go out as one
+message. A transport that keeps failing is retried with backoff and
 the other transports say so (and say when it works again).
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Delivery:
         if not rows:
             return 0
         sent = 0
-        for group in self._groups(rows, now):
+        for group in self._groups(rows):
             for transport in self.transports:
                 owed = [r for r in group if wanted_by(r, transport.name)]
                 state = self.failing[transport.name]
@@ -92,8 +92,10 @@ class Delivery:
         with transaction(self.botdb):
             mark_delivered(self.botdb, ids, transport, self.names)
 
-    def _groups(self, rows: list[sqlite3.Row], now: float) -> list[list[sqlite3.Row]]:
-        """Rows of one machine together, once the oldest has waited `group_window`; farm-wide rows alone."""
+    @staticmethod
+    def _groups(rows: list[sqlite3.Row]) -> list[list[sqlite3.Row]]:
+        """Ready rows of one machine go out together (the engine announces alerts of one cause
+        together); farm-wide rows alone."""
         by_machine: dict[str, list[sqlite3.Row]] = {}
         groups = []
         for row in rows:
@@ -101,10 +103,7 @@ class Delivery:
                 by_machine.setdefault(row["machine"], []).append(row)
             else:
                 groups.append([row])
-        for machine_rows in by_machine.values():
-            if machine_rows[0]["created"] <= now - self.settings.group_window:
-                groups.append(machine_rows)
-        return sorted(groups, key=lambda g: g[0]["id"])
+        return sorted(groups + list(by_machine.values()), key=lambda g: g[0]["id"])
 
     def _close_unowed(self, rows: list[sqlite3.Row]) -> None:
         """Rows meant only for transports that no longer exist would wait forever: close them."""

@@ -83,7 +83,7 @@ class AlertEngine:
                 if not events:
                     return 0
                 ctx = self._context(now)
-                first_seen = {m["machine"]: m["first_seen"] or now for m in self.reader.machines()}
+                first_seen = self._first_seen(now)
                 mutes = active_mutes(self.botdb, now)
                 for event in events:
                     rules = self.by_topic.get(event.topic)
@@ -122,7 +122,7 @@ class AlertEngine:
         try:
             with transaction(self.botdb):
                 ctx = self._context(now)
-                first_seen = {m["machine"]: m["first_seen"] or now for m in self.reader.machines()}
+                first_seen = self._first_seen(now)
                 mutes = active_mutes(self.botdb, now)
                 for rule in self.rules:
                     for finding in self._safe(rule.tick, ctx):
@@ -136,8 +136,12 @@ class AlertEngine:
         now = self.clock() if now is None else now
         with transaction(self.botdb):
             mutes = active_mutes(self.botdb, now)
+            first_seen = None
             for row in self.botdb.execute("SELECT * FROM alerts WHERE status = 'pending' AND due <= ?", (now,)).fetchall():
-                self._announce(row, now, mutes)
+                if first_seen is None:
+                    first_seen = self._first_seen(now)
+                if self._still_pending(row):          # not announced just now with an alert of the same cause
+                    self._announce_with_cause(row, now, mutes, first_seen)
             for row in self.botdb.execute("SELECT * FROM alerts WHERE status = 'firing' AND next_reminder <= ?", (now,)).fetchall():
                 if is_muted(mutes, row["rule"], row["machine"], row["harvester_id"]):
                     continue
@@ -197,13 +201,35 @@ class AlertEngine:
                 (*key, severity, f.title, f.detail, f.harvester, f.harvester_id, now, due))
             if due <= now:
                 fresh = self.botdb.execute("SELECT * FROM alerts WHERE rule = ? AND machine = ? AND key = ?", key).fetchone()
-                self._announce(fresh, now, mutes, f.source_time)
+                self._announce_with_cause(fresh, now, mutes, first_seen, f.source_time)
             return
         if row is None:
             return
         self.botdb.execute("DELETE FROM alerts WHERE rule = ? AND machine = ? AND key = ?", key)
         if row["announced"] and not is_muted(mutes, f.rule, f.machine, row["harvester_id"]):
             self._send(recovery_reply(row, f.detail, now), f.machine, f.rule, "ok", now, f.source_time)
+
+    def _announce_with_cause(self, row: sqlite3.Row, now: float, mutes: list[Mute], first_seen: dict[str, float],
+                             source_time: float | None = None) -> None:
+        """Announce `row` and, with it, the alerts of its machine whose problems began within
+        `group_window` of its own (one cause: a disk unplugged is disk gone, plots lost, plots
+        unreadable), even if their own debounce has not run out: they go out as one message."""
+        self._announce(row, now, mutes, source_time)
+        window = self.settings.group_window
+        if window <= 0:
+            return
+        for other in self.botdb.execute("SELECT * FROM alerts WHERE status = 'pending' AND machine = ? AND since BETWEEN ? AND ?",
+                                        (row["machine"], row["since"] - window, row["since"] + window)).fetchall():
+            if self._grace_until(other["machine"], other["severity"], first_seen) <= now:
+                self._announce(other, now, mutes, source_time)
+
+    def _still_pending(self, row: sqlite3.Row) -> bool:
+        found = self.botdb.execute("SELECT status FROM alerts WHERE rule = ? AND machine = ? AND key = ?",
+                                   (row["rule"], row["machine"], row["key"])).fetchone()
+        return found is not None and found[0] == "pending"
+
+    def _first_seen(self, now: float) -> dict[str, float]:
+        return {m["machine"]: m["first_seen"] or now for m in self.reader.machines()}
 
     def _announce(self, row: sqlite3.Row, now: float, mutes: list[Mute], source_time: float | None = None) -> None:
         muted = is_muted(mutes, row["rule"], row["machine"], row["harvester_id"])

@@ -15,7 +15,7 @@ class RuleSettings:
 @dataclass
 class AlertSettings:
     startup_grace: float = 120.0       # seconds after start (and after a machine first appears) in which only critical alerts go out
-    group_window: float = 5.0          # seconds: alerts of one machine within this window go out as one message
+    group_window: float = 20.0         # seconds: alerts of one machine whose problems began this close together go out as one message
     reminder_first: float = 3600.0     # seconds before the first reminder of a problem still present
     reminder_max: float = 86400.0      # reminders back off (x2 each time) up to this many seconds
     quiet_hours: str = ""              # e.g. "23:00-07:00" (bot's local time): non-critical alerts wait until the end

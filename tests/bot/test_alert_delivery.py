@@ -29,13 +29,13 @@ def server(tmp_path_factory):
 
 
 def test_a_disk_unplugged_is_one_message_disk_gone_plots_lost_unreadable(server, tmp_path):
-    h = Harness(server.database, tmp_path, group_window=20.0)
+    h = Harness(server.database, tmp_path, group_window=20.0, rules={})      # the built-in debounces (30 s, 120 s)
     server.send("nas1", disk("/mnt/hdd7"), disk("/"), *[plot(f"q{i}", NODE, disk="/mnt/hdd7") for i in range(5)])
     assert h.run() == []
     server.send("nas1", event("disk", DELETE, id="/mnt/hdd7"), plot("q0", NODE, kind=DELETE, disk="/mnt/hdd7"))
     server.send("nas1", plot("q1", NODE, kind=UPDATE, status=2, disk="/mnt/hdd7"), plot("q2", NODE, kind=DELETE, disk="/mnt/hdd7"))
-    assert h.run() == [], "held for the grouping window"
-    h.advance(21)
+    assert h.run() == [], "each waits for its debounce"
+    h.advance(31)                                 # disk_gone's debounce is over: the same cause goes with it
     sent = h.run()
     assert len(sent) == 1
     assert sent[0].title == "nas1: 3 alerts" and sent[0].severity == "critical"
@@ -44,6 +44,18 @@ def test_a_disk_unplugged_is_one_message_disk_gone_plots_lost_unreadable(server,
     assert "/mnt/hdd7 on nas1 is gone (unmounted or unplugged); 5 plots were on it" in text
     assert f"harvester nas1 {NODE[:8]}: 3 plots lost (2 valid of 5 seen)" in text
     assert f"harvester: nas1 {NODE[:8]}" in text
+    h.advance(200)
+    assert h.run() == [], "announced once"
+
+
+def test_problems_that_began_apart_are_separate_messages(server, tmp_path):
+    h = Harness(server.database, tmp_path, group_window=20.0)
+    server.send("apart1", event("ram", percent=10.0), disk("/data", 50.0))
+    server.send("apart1", event("ram", UPDATE, percent=99.0))
+    assert titles(h.run()) == ["RAM full"], "no debounce: sent at once, never held"
+    h.advance(60)
+    server.send("apart1", disk("/data", 99.0, UPDATE))
+    assert titles(h.run()) == ["Disk almost full"]
 
 
 def test_a_chat_outage_delays_alerts_and_loses_none(server, tmp_path):
