@@ -213,7 +213,9 @@ async def bench_latency(folder: Path, alerts: int) -> list[float]:
             for i in range(alerts):
                 node = node_of(i % 50)
                 connected = (i // 50) % 2 == 1                     # 50 disconnects, then 50 reconnects (recoveries) ...
-                event = _event("harvester", chia_pb2.Harvester(id=node, node_id=node, connected=connected, plots=100))
+                per = 100 * 108_800_000_000
+                event = _event("harvester", chia_pb2.Harvester(id=node, node_id=node, connected=connected, plots=100,
+                                                                total_plot_size=per, total_effective_size=per))
                 event.event_type = events_pb2.UPDATE
                 got.clear()
                 before = len(latencies)

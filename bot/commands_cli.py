@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import subprocess
 import sys
 
@@ -105,5 +106,8 @@ def run_ask(args: argparse.Namespace) -> int:
         reply = dispatcher.run(Incoming("shell", "shell", "shell", "shell", text, is_dm=True, is_admin=True))
     finally:
         dispatcher.close()
-    print(render.plain(reply))
+    try:
+        print(render.plain(reply), flush=True)
+    except BrokenPipeError:       # `teafarm ask /harvesters | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -280,3 +280,9 @@ def test_a_first_start_on_a_big_farm_answers_at_once_and_says_statistics_are_sti
         assert "still being indexed" not in text and "missed signage points (24 h): 20 of 120" in text
     finally:
         d.close()
+
+
+def test_teafarm_ask_into_a_pipe_that_closes_early_is_no_error(farm):
+    result = subprocess.run(f"{TEAFARM[0]} ask /harvesters --config {farm.config} | head -1", shell=True,
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith("Harvesters") and result.stderr == ""
