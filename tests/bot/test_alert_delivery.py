@@ -224,3 +224,28 @@ def test_a_new_bot_db_on_a_farm_with_history_announces_nothing_old_and_knows_the
     server.send("history1", plot("h0", node, kind=DELETE))
     lost = [r for r in h.run() if "history1" in text_of(r)]
     assert titles(lost) == ["Plots lost"] and "1 plots lost (2 valid of 3 seen)" in text_of(lost[0])
+
+
+def silent_about(machine: str, replies) -> list[str]:
+    return [r.title for r in replies if machine in text_of(r)]
+
+
+def test_machine_silent_reminds_honours_mutes_and_the_grace(server, tmp_path):
+    server.send("silent3", event("ram", percent=10.0))
+    server.send("silent4", event("ram", percent=10.0))
+    h = Harness(server.database, tmp_path / "a", machine_silent=2.0, reminder_first=600.0)
+    h.engine.started = h.t - 100
+    h.mute("machine:silent4")
+    h.advance(5)
+    assert silent_about("silent3", h.run(tick=True)) == ["Machine silent"]
+    assert silent_about("silent4", h.transport.sent) == [], "muted"
+    h.advance(601)
+    assert silent_about("silent3", h.run(tick=True)) == ["Still: Machine silent (for 10 min)"]
+    h.advance(601)
+    assert silent_about("silent3", h.run(tick=True)) == [], "backed off to 20 min"
+    server.send("silent5", event("ram", percent=10.0))
+    g = Harness(server.database, tmp_path / "b", machine_silent=2.0, startup_grace=120.0)
+    g.advance(5)
+    assert silent_about("silent5", g.run(tick=True)) == [], "a machine just seen is in its grace"
+    g.advance(120)
+    assert silent_about("silent5", g.run(tick=True)) == ["Machine silent"]
