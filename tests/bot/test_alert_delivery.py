@@ -9,6 +9,7 @@ import time
 import pytest
 from aiohttp import web
 
+from bot.alerts.botdb import get_cursor
 from bot.alerts.heartbeat import ping
 from bot.alerts.quiet import QuietHours
 from bot.alerts.summary import queue_daily_summary
@@ -249,3 +250,22 @@ def test_machine_silent_reminds_honours_mutes_and_the_grace(server, tmp_path):
     assert silent_about("silent5", g.run(tick=True)) == [], "a machine just seen is in its grace"
     g.advance(120)
     assert silent_about("silent5", g.run(tick=True)) == ["Machine silent"]
+
+
+def test_a_rule_that_fails_on_an_odd_transition_never_stops_the_others(server, tmp_path, caplog):
+    from bot.alerts.rules.base import Rule
+
+    class Broken(Rule):
+        names = ("ram_full",)
+        topics = ("ram",)
+
+        def check(self, t, ctx):
+            raise KeyError("a field this rule did not expect")
+
+    h = Harness(server.database, tmp_path)
+    h.engine.by_topic["ram"].insert(0, Broken())
+    server.send("odd1", event("ram", percent=10.0), harvester(NODE, True))
+    server.send("odd1", event("ram", UPDATE, percent=99.0), harvester(NODE, False, UPDATE))
+    assert sorted(titles(h.run())) == ["odd1: 2 alerts"]
+    assert "alert rule Broken failed" in caplog.text
+    assert get_cursor(h.botdb, "alerts") == h.reader.max_seq(), "the cursor moved past it"
