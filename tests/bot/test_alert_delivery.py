@@ -269,3 +269,18 @@ def test_a_rule_that_fails_on_an_odd_transition_never_stops_the_others(server, t
     assert sorted(titles(h.run())) == ["odd1: 2 alerts"]
     assert "alert rule Broken failed" in caplog.text
     assert get_cursor(h.botdb, "alerts") == h.reader.max_seq(), "the cursor moved past it"
+
+
+def test_the_first_full_sync_of_a_new_machine_is_no_alert_storm(server, tmp_path):
+    h = Harness(server.database, tmp_path, startup_grace=120.0)
+    h.engine.started = h.t - 1000                 # the bot has run for a while; a machine joins now
+    nodes = [f"{i:02x}" * 32 for i in range(200, 203)]
+    server.send("newbox", *[harvester(n, False) for n in nodes],
+                *[plot(f"bad{i}", nodes[0], status=2) for i in range(40)], *[plot(f"ok{i}", nodes[0]) for i in range(10)],
+                disk("/mnt/broken", error="Input/output error"))
+    assert h.run() == []
+    h.advance(121)
+    sent = [r for r in h.run() if "newbox" in text_of(r)]
+    assert len(sent) == 1, titles(sent)
+    assert sorted(s.heading for s in sent[0].sections) == ["Disk gone", "Unreadable plots"]
+    assert "40 plots cannot be read" in text_of(sent[0])
