@@ -14,13 +14,14 @@ from monitor.certs import check_machine_name, ensure_client_cert
 from monitor.client.chia.setup import chia_collectors
 from monitor.client.collector import Collector
 from monitor.client.collectors.copier_status import CopierStatusCollector
-from monitor.client.diff import State, apply_event, diff_topic, entities_of
+from monitor.client.diff import State, apply_changes, diff_topic, entities_of
 from monitor.client.hardware import HardwareCollector
+from monitor.client.memory import release_freed_memory
 from monitor.client.outbox import Outbox
 from monitor.client.stream import Uplink
 from monitor.client.throttle import Throttle
 from monitor.server.tls import client_credentials
-from monitor.store.registry import STATE_TOPICS, topic_of
+from monitor.store.registry import STATE_TOPICS
 from protocol import events_pb2
 from teafarm.config import Config
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 MIN_SNAPSHOT_GAP = 0.5      # seconds: a burst of wake() calls makes one snapshot
 COLLECT_TIMEOUT = 20.0
 FIRST_RESYNC_WAIT = 30
+BIG_BATCH = 10_000          # events: after queueing this many, freed memory goes back to the OS
 
 
 def machine_name(config: Config) -> str:
@@ -55,6 +57,8 @@ class ClientApp:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._failing: set[str] = set()
+        self._held: set[str] = set()                       # topics with updates held back by the throttle
+        self._last_entities: dict[str, dict] = {t.name: {} for t in STATE_TOPICS}  # as last collected
 
     async def start(self) -> None:
         config, settings = self.config, self.config.client
@@ -95,9 +99,11 @@ class ClientApp:
         while True:
             started = time.monotonic()
             try:
-                await self.snapshot_once()
+                if await self.snapshot_once() >= BIG_BATCH:
+                    release_freed_memory()  # the batch and its copies are gone now
             except Exception:
                 log.exception("snapshot failed")
+                self._held.update(t.name for t in STATE_TOPICS)  # diff what was collected again next time
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self.config.client.interval)
@@ -107,38 +113,46 @@ class ClientApp:
 
     async def snapshot_once(self) -> int:
         """Collect, diff and queue; returns how many events were queued."""
-        snapshot = events_pb2.ComputerInfo()
-        failed_fields = set()
+        parts: list[events_pb2.ComputerInfo] = []
+        kept_fields = set()            # failed or unchanged: their last state stands
         for collector in self.collectors:
-            if not await self._collect(collector, snapshot):
-                failed_fields.update(collector.topics)
+            part, kept = await self._collect(collector)
+            kept_fields |= kept
+            if part is not None:
+                parts.append(part)
         now = time.time()
-        events = []
+        events, moves = [], []
         for topic in STATE_TOPICS:
-            if topic.snapshot_field in failed_fields:
-                continue
-            changes = diff_topic(topic, self.base.get(topic.name, {}), entities_of(snapshot, topic), now)
+            if topic.snapshot_field in kept_fields:
+                if topic.name not in self._held:
+                    continue
+                entities = self._last_entities[topic.name]  # held-back updates become due on their own
+            else:
+                entities = self._last_entities[topic.name] = entities_of(parts, topic)
+            changes = diff_topic(topic, self.base.get(topic.name, {}), entities, now)
             if any(e.event_type == events_pb2.UPDATE for e in changes):
                 if self.throttle.due(topic.name, now):
                     self.throttle.sent(topic.name, now)
+                    self._held.discard(topic.name)
                 else:
                     changes = [e for e in changes if e.event_type != events_pb2.UPDATE]
+                    self._held.add(topic.name)
             events += changes
+            moves.append((topic, entities, changes))
         for collector in self.collectors:
             events += collector.take_facts()
         if events:
             self.outbox.enqueue(events)
-            for event in events:
-                topic = topic_of(event)
-                if not topic.is_fact:
-                    apply_event(self.base, topic, event)
+            for topic, entities, changes in moves:
+                apply_changes(self.base, topic, entities, changes)
             self.uplink.wake()
         return len(events)
 
-    async def _collect(self, collector: Collector, snapshot: events_pb2.ComputerInfo) -> bool:
+    async def _collect(self, collector: Collector) -> tuple[events_pb2.ComputerInfo | None, set[str]]:
+        """The collector's part of the snapshot (None if it failed) and the fields whose last state stands."""
         part = events_pb2.ComputerInfo()
         try:
-            await asyncio.wait_for(collector.collect(part), COLLECT_TIMEOUT)
+            unchanged = await asyncio.wait_for(collector.collect(part), COLLECT_TIMEOUT) or set()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -146,12 +160,11 @@ class ClientApp:
                 log.warning("collector %s failed (%s: %s); its last state is kept", collector.name, type(exc).__name__, exc,
                             exc_info=log.isEnabledFor(logging.DEBUG))
                 self._failing.add(collector.name)
-            return False
+            return None, set(collector.topics)
         if collector.name in self._failing:
             log.info("collector %s works again", collector.name)
             self._failing.discard(collector.name)
-        snapshot.MergeFrom(part)
-        return True
+        return part, unchanged
 
     def _resync(self, server_state: State) -> None:
         if server_state == self.base:

@@ -29,8 +29,13 @@ class Collector:
     async def start(self) -> None:
         """Start background work (log followers, websocket listeners). Default: none."""
 
-    async def collect(self, snapshot: events_pb2.ComputerInfo) -> None:
-        """Fill this collector's topics in `snapshot`."""
+    async def collect(self, snapshot: events_pb2.ComputerInfo) -> set[str] | None:
+        """Fill this collector's topics in `snapshot`.
+
+        May return the snapshot fields it left out because they did not change since its last
+        collect: the client then keeps their state without rebuilding and diffing them (a
+        100,000-plot list costs ~0.5 s of CPU per snapshot otherwise).
+        """
         raise NotImplementedError
 
     async def stop(self) -> None:

@@ -3,6 +3,8 @@
 Events wait here, in order and with their original times, until the server acknowledges them.
 The base (the state the queued events lead to) is stored beside them and changed in the same
 transaction, so a crash or kill -9 at any point neither loses an event nor sends one twice.
+A big batch (a 100k-plot sync) is stored as ready-to-send chunks of about CHUNK_BYTES, so it is
+never held whole in memory again; the server applies the chunks together when the last arrives.
 """
 from __future__ import annotations
 
@@ -17,9 +19,13 @@ from monitor.sqlite_tx import transaction
 from monitor.store.registry import BY_NAME, STATE_TOPICS, topic_of
 from protocol import events_pb2, service_pb2
 
+CHUNK_BYTES = 1024 * 1024      # far below gRPC's 4 MiB default message limit
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, events BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, chunks INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (batch_id INTEGER NOT NULL, chunk INTEGER NOT NULL, events BLOB NOT NULL,
+                                   PRIMARY KEY (batch_id, chunk)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS base (topic TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (topic, id)) WITHOUT ROWID;
 """
 
@@ -48,11 +54,15 @@ class Outbox:
 
     def enqueue(self, events: list[events_pb2.UpdateEvent]) -> int:
         """Queue one batch and move the stored base along with it; returns the batch id."""
-        payload = service_pb2.EventBatch(events=events).SerializeToString()
+        parts = _split(events)
         with transaction(self.conn):
-            cursor = self.conn.execute("INSERT INTO batches (created, events) VALUES (?, ?)", (time.time(), payload))
+            batch_id = self.conn.execute("INSERT INTO batches (created, chunks) VALUES (?, ?)",
+                                         (time.time(), len(parts))).lastrowid
+            self.conn.executemany("INSERT INTO chunks (batch_id, chunk, events) VALUES (?, ?, ?)",
+                                  ((batch_id, i, service_pb2.EventBatch(events=part).SerializeToString())
+                                   for i, part in enumerate(parts)))
             self._apply_to_base(events)
-        return cursor.lastrowid
+        return batch_id
 
     def _apply_to_base(self, events: Iterable[events_pb2.UpdateEvent]) -> None:
         upserts, deletes = [], []
@@ -68,16 +78,25 @@ class Outbox:
         self.conn.executemany("INSERT OR REPLACE INTO base (topic, id, data) VALUES (?, ?, ?)", upserts)
         self.conn.executemany("DELETE FROM base WHERE topic = ? AND id = ?", deletes)
 
-    def pending(self, after_id: int = 0, limit: int = 16) -> list[tuple[int, list[events_pb2.UpdateEvent]]]:
-        rows = self.conn.execute("SELECT id, events FROM batches WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)).fetchall()
-        return [(batch_id, list(service_pb2.EventBatch.FromString(data).events)) for batch_id, data in rows]
+    def pending(self, after_id: int = 0, limit: int = 16) -> list[tuple[int, int]]:
+        """(batch id, number of chunks) of the batches queued after `after_id`, oldest first."""
+        return self.conn.execute("SELECT id, chunks FROM batches WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)).fetchall()
+
+    def chunk(self, batch_id: int, chunk: int, chunks: int) -> service_pb2.EventBatch:
+        """One chunk of a queued batch, ready to send."""
+        (data,), = self.conn.execute("SELECT events FROM chunks WHERE batch_id = ? AND chunk = ?", (batch_id, chunk))
+        message = service_pb2.EventBatch.FromString(data)
+        message.batch_id, message.chunk, message.chunks = batch_id, chunk, chunks
+        return message
 
     def pending_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0]
 
     def confirm(self, up_to_batch_id: int) -> None:
         """The server has applied every batch up to this one."""
-        self.conn.execute("DELETE FROM batches WHERE id <= ?", (up_to_batch_id,))
+        with transaction(self.conn):
+            self.conn.execute("DELETE FROM batches WHERE id <= ?", (up_to_batch_id,))
+            self.conn.execute("DELETE FROM chunks WHERE batch_id <= ?", (up_to_batch_id,))
 
     def load_base(self) -> State:
         state: State = {t.name: {} for t in STATE_TOPICS}
@@ -93,3 +112,16 @@ class Outbox:
         with transaction(self.conn):
             self.conn.execute("DELETE FROM base")
             self.conn.executemany("INSERT INTO base (topic, id, data) VALUES (?, ?, ?)", rows)
+
+
+def _split(events: list[events_pb2.UpdateEvent]) -> list[list[events_pb2.UpdateEvent]]:
+    parts: list[list[events_pb2.UpdateEvent]] = [[]]
+    size = 0
+    for event in events:
+        event_size = event.ByteSize() + 8
+        if parts[-1] and size + event_size > CHUNK_BYTES:
+            parts.append([])
+            size = 0
+        parts[-1].append(event)
+        size += event_size
+    return parts

@@ -4,7 +4,7 @@ On every (re)connect the server says which batch of this outbox it applied last,
 sent twice; with an empty outbox the client then compares its base with the server's state for
 this machine and, if they differ (a restored database, a lost outbox), takes the server's state
 as its base so the next diff repairs it. Large batches are split into chunks that the server
-applies together when the last arrives.
+applies together when the last arrives (the outbox stores them chunked).
 """
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from teafarm import __version__
 log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
-CHUNK_BYTES = 1 * 1024 * 1024     # far below gRPC's 4 MiB default message limit
 WINDOW = 8                        # batches sent before waiting for acknowledgements
 MAX_MESSAGE = 64 * 1024 * 1024    # for GetMachineState chunks
 BACKOFF = (1, 2, 4, 8, 15, 30)
@@ -31,19 +30,6 @@ BACKOFF = (1, 2, 4, 8, 15, 30)
 
 class Refused(Exception):
     """The server refused the session or a batch (its one-line reason)."""
-
-
-def split_chunks(batch_id: int, events: list[events_pb2.UpdateEvent]) -> list[service_pb2.EventBatch]:
-    """Chunks of about CHUNK_BYTES, split by count (events of one batch are of similar size;
-    the server accepts messages far larger than a chunk, so an uneven split is harmless)."""
-    whole = service_pb2.EventBatch(batch_id=batch_id, chunks=1, events=events)
-    count = max(1, -(-whole.ByteSize() // CHUNK_BYTES))
-    if count == 1:
-        return [whole]
-    per_chunk = -(-len(events) // count)
-    count = -(-len(events) // per_chunk)  # no empty chunk at the end
-    return [service_pb2.EventBatch(batch_id=batch_id, chunk=i, chunks=count, events=events[i * per_chunk:(i + 1) * per_chunk])
-            for i in range(count)]
 
 
 class Uplink:
@@ -130,9 +116,9 @@ class Uplink:
                     batches = self.outbox.pending(after_id=last_sent, limit=WINDOW - len(in_flight))
                     if not batches:
                         break
-                    for batch_id, events in batches:
-                        for chunk in split_chunks(batch_id, events):
-                            await call.write(service_pb2.ClientMessage(batch=chunk))
+                    for batch_id, chunks in batches:
+                        for chunk in range(chunks):
+                            await call.write(service_pb2.ClientMessage(batch=self.outbox.chunk(batch_id, chunk, chunks)))
                         in_flight.append(batch_id)
                         last_sent = batch_id
                 woke = await self._wait_for_work(acks, self.heartbeat)

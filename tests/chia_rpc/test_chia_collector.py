@@ -26,10 +26,15 @@ class Clock:
 
 
 async def snapshot_until(collector: ChiaCollector, condition, timeout: float = 15, what: str = "condition"):
+    """Collect like the client does: plot rows the collector reports unchanged keep their last state."""
     deadline = time.monotonic() + timeout
+    last_plots: list = []
     while True:
         snapshot = events_pb2.ComputerInfo()
-        await collector.collect(snapshot)
+        if "plots" in (await collector.collect(snapshot) or set()):
+            snapshot.plots.extend(last_plots)
+        else:
+            last_plots = list(snapshot.plots)
         if condition(snapshot):
             return snapshot
         if time.monotonic() > deadline:
@@ -284,15 +289,27 @@ def test_odd_daemon_events_never_stop_the_feed(chia_root, fake_chia, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-def test_by_default_only_problem_plots_are_rows(chia_root, fake_chia):
+def test_plot_rows_problems_makes_rows_of_problem_plots_only(chia_root, fake_chia):
     root, _ = chia_root
     fake_chia.start(("harvester",))
 
     async def scenario(collector):
         return await snapshot_until(collector, lambda s: s.plots, what="plot rows")
-    snap = run_with_collector(root, scenario)
+    snap = run_with_collector(root, scenario, plot_rows="problems")
     assert sorted((chia_pb2.PlotStatus.Name(p.status), p.id.rsplit("/", 1)[-1][:25]) for p in snap.plots) == [
         ("INVALID", "plot-k18-2026-11-28-01-50"), ("MISSING_KEY", "plot-k18-2026-11-28-01-49")]
+
+
+def test_an_unchanged_plot_list_is_not_rebuilt_for_every_snapshot(chia_root, fake_chia):
+    root, _ = chia_root
+    fake_chia.start(("harvester",))
+
+    async def scenario(collector):
+        await snapshot_until(collector, lambda s: s.plots, what="plot rows")
+        again = events_pb2.ComputerInfo()
+        return await collector.collect(again), again
+    unchanged, again = run_with_collector(root, scenario)
+    assert unchanged == {"plots"} and len(again.plots) == 0
 
 
 def test_a_failing_farmer_keeps_its_harvesters_a_stopped_one_does_not(chia_root, fake_chia):
