@@ -79,7 +79,7 @@ class AlertEngine:
         try:
             with transaction(self.botdb):
                 cursor = get_cursor(self.botdb, CURSOR)
-                events = self._events_after(cursor, limit)
+                events = self.reader.events_after(cursor, limit)
                 if not events:
                     return 0
                 ctx = self._context(now)
@@ -98,16 +98,6 @@ class AlertEngine:
                 return len(events)
         finally:
             self.memory.forget_cache()
-
-    def _events_after(self, cursor: int, limit: int):
-        """events_after reads one table per topic: inside one read transaction they all see the
-        same commits, so a commit landing between two of those reads cannot make the cursor jump
-        over an event of a topic already read."""
-        self.reader.conn.execute("BEGIN")
-        try:
-            return self.reader.events_after(cursor, limit)
-        finally:
-            self.reader.conn.execute("COMMIT")
 
     def catch_up(self, now: float | None = None) -> int:
         total = 0

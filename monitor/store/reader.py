@@ -58,11 +58,19 @@ class StoreReader:
         return max((self.query(f'SELECT MAX(seq) FROM "{t.event_table}"')[0][0] or 0) for t in TOPICS)
 
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
-        """Events of every topic with a sequence number above `seq`, in sequence order."""
+        """Events of every topic with a sequence number above `seq`, in sequence order.
+
+        The tables are read in one read transaction: all see the same commits, so a commit landing
+        between two reads cannot let a cursor jump over an event of a table already read.
+        """
         found: list[StoredEvent] = []
-        for topic in TOPICS:
-            rows = self.query(f'SELECT * FROM "{topic.event_table}" WHERE seq > ? ORDER BY seq LIMIT ?', (seq, limit))
-            found += [_stored_event(topic.name, r) for r in rows]
+        self.conn.execute("BEGIN")
+        try:
+            for topic in TOPICS:
+                rows = self.query(f'SELECT * FROM "{topic.event_table}" WHERE seq > ? ORDER BY seq LIMIT ?', (seq, limit))
+                found += [_stored_event(topic.name, r) for r in rows]
+        finally:
+            self.conn.execute("COMMIT")
         found.sort(key=lambda e: e.seq)
         return found[:limit]
 
