@@ -8,10 +8,6 @@ import os
 import subprocess
 import sys
 
-from bot import render
-from bot.app import BotApp, botdb_path, command_context
-from bot.commands.dispatch import Dispatcher
-from bot.transports.base import Incoming
 from teafarm.config import Config, load_config
 from teafarm.runtime import setup_logging_from, wait_for_shutdown_signal
 from teafarm.typed_config import ConfigError
@@ -44,6 +40,8 @@ def run_up(args: argparse.Namespace) -> int:
 
 
 async def _serve(config: Config, with_client: bool) -> int:
+    from bot.app import BotApp  # imported here: every `teafarm` command builds the whole parser
+
     bot = BotApp(config)
     client = copier = None
     await bot.start()
@@ -96,6 +94,11 @@ def stop_copier(process: subprocess.Popen) -> None:
 
 
 def run_ask(args: argparse.Namespace) -> int:
+    from bot import render
+    from bot.app import botdb_path, command_context
+    from bot.commands.dispatch import Dispatcher
+    from bot.transports.base import Incoming
+
     config = load_config(args.config)
     database = config.data_path(config.server.database, "teafarm.db")
     if not database.is_file():
