@@ -36,6 +36,7 @@ class Outbox:
         self.conn = sqlite3.connect(path, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")  # the outbox is the only copy until acknowledged
+        self.conn.execute("PRAGMA cache_size = -16384")  # 16 MiB (default 2): a 100k-plot base is one big index
         self.conn.executescript(SCHEMA)
         self.is_new = False
         self.outbox_id = self._outbox_id()
