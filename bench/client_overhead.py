@@ -63,8 +63,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="steady-state measurement")
     parser.add_argument("--plots", type=int, default=0, help="serve a chia farmer+harvester with this many plots")
     parser.add_argument("--interval", type=float, default=5.0, help="the client's snapshot interval (its default)")
-    parser.add_argument("--plot-rows", default="problems", choices=["problems", "all", "none"],
-                        help="chia.plot_rows: 'all' sends a row per plot (every snapshot diffs them)")
+    parser.add_argument("--plot-rows", default="all", choices=["problems", "all", "none"],
+                        help="chia.plot_rows: 'all' sends a row per plot (what /plots summarises)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="teafarm-bench-") as tmp:
         folder = Path(tmp)
