@@ -2,7 +2,6 @@
 restart mid-stream, SIGTERM shutdown."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import uuid
@@ -11,32 +10,9 @@ from pathlib import Path
 import yaml
 
 from tests.bot.farmfill import UPDATE, harvester
-from tests.helpers.backbone import TEAFARM, client_pair, free_port, query, stream_events, wait_until
+from tests.helpers.backbone import TEAFARM, TeafarmProcess, client_pair, free_port, query, stream_events, wait_until
 
 NODES = [f"{i:02x}" * 32 for i in range(1, 11)]
-
-
-class Process:
-    """A teafarm subprocess with no stdin (like a service) and its output appended to one log."""
-
-    def __init__(self, args: list[str], log: Path) -> None:
-        self.log = log
-        with open(log, "ab") as out:
-            self.proc = subprocess.Popen(TEAFARM + args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                         cwd=log.parent, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
 
 
 def bot_config(folder: Path, **extra) -> tuple[Path, int]:
@@ -55,11 +31,11 @@ def bot_config(folder: Path, **extra) -> tuple[Path, int]:
     return path, port
 
 
-def start_bot(config: Path, log: Path, command: str = "bot") -> Process:
+def start_bot(config: Path, log: Path, command: str = "bot") -> TeafarmProcess:
     before = log.read_text(errors="replace").count("teafarm bot running") if log.exists() else 0
-    bot = Process([command, "--config", str(config)], log)
-    wait_until(lambda: bot.text().count("teafarm bot running") > before or bot.proc.poll() is not None, 60, "bot start")
-    assert bot.proc.poll() is None, bot.text()
+    bot = TeafarmProcess([command, "--config", str(config)], log)
+    wait_until(lambda: bot.log_text().count("teafarm bot running") > before or bot.proc.poll() is not None, 60, "bot start")
+    assert bot.proc.poll() is None, bot.log_text()
     return bot
 
 
@@ -88,14 +64,14 @@ def test_killing_and_restarting_the_bot_mid_stream_neither_loses_nor_repeats_an_
         bot = start_bot(config, log)
         for node in NODES[5:]:
             send(port, data, "farmer9", harvester(node, False, UPDATE))
-        wait_until(lambda: all(alerts_for(bot.text(), n) for n in NODES), 60, "an alert for every harvester")
-        counts = [alerts_for(bot.text(), n) for n in NODES]
+        wait_until(lambda: all(alerts_for(bot.log_text(), n) for n in NODES), 60, "an alert for every harvester")
+        counts = [alerts_for(bot.log_text(), n) for n in NODES]
         # a kill between a send and its record may repeat that one alert (DESIGN.md), nothing more
         assert all(c >= 1 for c in counts) and sum(c - 1 for c in counts) <= 1, counts
     finally:
-        assert bot.stop() == 0, bot.text()
-    assert "Traceback" not in bot.text()
-    assert "teafarm bot stopped" in bot.text()
+        assert bot.stop() == 0, bot.log_text()
+    assert "Traceback" not in bot.log_text()
+    assert "teafarm bot stopped" in bot.log_text()
 
 
 def test_bot_answers_ask_while_running_and_stops_cleanly_on_sigterm(tmp_path):
@@ -108,8 +84,8 @@ def test_bot_answers_ask_while_running_and_stops_cleanly_on_sigterm(tmp_path):
         assert "Harvesters (1 of 1 connected)" in result.stdout and "12 valid" in result.stdout
     finally:
         assert bot.stop(signal.SIGTERM) == 0
-    assert "SIGTERM: shutting down" in bot.text() and "teafarm bot stopped" in bot.text()
-    assert "Traceback" not in bot.text()
+    assert "SIGTERM: shutting down" in bot.log_text() and "teafarm bot stopped" in bot.log_text()
+    assert "Traceback" not in bot.log_text()
 
 
 def test_up_runs_bot_client_and_copier_and_sigterm_stops_them_all(tmp_path):
@@ -121,11 +97,11 @@ def test_up_runs_bot_client_and_copier_and_sigterm_stops_them_all(tmp_path):
     try:
         database = tmp_path / "data" / "teafarm.db"
         wait_until(lambda: query(database, "SELECT 1 FROM disk WHERE machine = 'upbox'"), 60, "the local client's disks")
-        wait_until(lambda: "teafarm copy:" in up.text(), 30, "the copier")
+        wait_until(lambda: "teafarm copy:" in up.log_text(), 30, "the copier")
         result = subprocess.run([*TEAFARM, "ask", "/machines", "--config", str(config)], capture_output=True, text=True, timeout=60)
         assert "upbox: online" in result.stdout, result.stdout + result.stderr
     finally:
-        assert up.stop(signal.SIGTERM) == 0, up.text()
-    text = up.text()
+        assert up.stop(signal.SIGTERM) == 0, up.log_text()
+    text = up.log_text()
     assert "teafarm bot stopped" in text and "Traceback" not in text
     assert "did not stop" not in text
