@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from monitor.client.chia import payloads
@@ -73,8 +73,9 @@ class ChiaCollector(Collector):
         self._problem_counts: dict[str, tuple[int, int, int]] = {}
         # this machine's own harvester
         self._identity: chia_pb2.HarvesterIdentity | None = None
-        # kept inside one message: 100k plots cost ~35 MB there, ~120 MB as separate messages
-        self._plots = events_pb2.ComputerInfo().plots
+        # this harvester's plot rows, kept inside one message (100k plots: ~35 MB there, ~120 MB as
+        # separate messages); once a snapshot carried them, that snapshot's copy, shared with the client
+        self._plots: Sequence[chia_pb2.Plot] = events_pb2.ComputerInfo().plots
         self._plot_rows_version = 0      # bumped whenever a plot row list changes
         self._plot_rows_sent = -1        # the version the last snapshot carried
         self._valid_plots = 0
@@ -474,6 +475,7 @@ class ChiaCollector(Collector):
         if self._plot_rows_version == self._plot_rows_sent:
             unchanged.add("plots")  # 100k plot rows are not rebuilt and diffed every snapshot
         else:
+            own_rows = len(self._plots)
             snapshot.plots.extend(self._plots)
             for rows in self._problem_rows.values():
                 snapshot.plots.extend(rows)
@@ -490,5 +492,8 @@ class ChiaCollector(Collector):
             self.add_fact("farming", bucket, bucket.minute)
         for bucket in signage:
             self.add_fact("signage", bucket, bucket.minute)
+        if "plots" not in unchanged:
+            # keep the snapshot's copy (the client keeps it as its base) instead of a second one
+            self._plots = snapshot.plots[:own_rows]
         self._plot_rows_sent = self._plot_rows_version  # last: a collect cut short sends them again
         return unchanged

@@ -15,7 +15,7 @@ class ChiaSettings:
     plot_list_interval: float = 3600.0  # re-read the local harvester's full plot list at least this often
     # rows per plot of this machine's harvester (what /plots summarises by k, compression and disk):
     # "all", "problems" (only unreadable and foreign-key plots), "none"; counts per harvester are
-    # always sent. A list is diffed only when it changed (100k rows: ~0.3 % of a core, ~220 MiB)
+    # always sent. A list is diffed only when it changed (100k rows: ~0.3 % of a core, ~190 MiB)
     plot_rows: Literal["problems", "all", "none"] = "all"
     slow_lookup: float = 5.0           # seconds: an answered signage point with a slower lookup counts as slow
     late_after: float = 28.0           # seconds after the signage point: an answer later than this is late
