@@ -55,7 +55,7 @@ from bot.stats import rollup
 from bot.transports.base import Incoming, Transport
 from monitor.certs import CertPair, ca_pair, issue
 from monitor.server.settings import ServerSettings
-from monitor.server.tls import client_credentials
+from monitor.tls import client_credentials
 from monitor.store.reader import StoreReader
 from monitor.store.store import Store
 from protocol import chia_pb2, events_pb2, hardware_pb2, service_pb2, service_pb2_grpc

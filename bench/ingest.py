@@ -43,7 +43,7 @@ import psutil
 from monitor.certs import CertPair, ca_pair, ensure_client_cert, issue
 from monitor.client.outbox import Outbox
 from monitor.client.stream import PROTOCOL_VERSION, Uplink
-from monitor.server.tls import client_credentials
+from monitor.tls import client_credentials
 from monitor.store.store import Store
 from protocol import chia_pb2, events_pb2, hardware_pb2, service_pb2, service_pb2_grpc
 

@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.certs import ensure_server_certs
 from monitor.server.ingest import Ingest
 from monitor.server.service import MonitorService
-from monitor.server.tls import server_credentials
+from monitor.tls import server_credentials
 from monitor.store.store import Store
 from protocol import service_pb2_grpc
 from teafarm.config import Config

@@ -13,7 +13,7 @@ from pathlib import Path
 import grpc
 
 from monitor.server.ingest import Ingest
-from monitor.server.tls import peer_machine
+from monitor.tls import peer_machine
 from monitor.store.reader import StoreReader
 from protocol import events_pb2, service_pb2, service_pb2_grpc
 

@@ -8,7 +8,7 @@ import ssl
 import grpc
 import pytest
 
-from monitor.server.tls import client_credentials
+from monitor.tls import client_credentials
 from protocol import events_pb2, service_pb2, service_pb2_grpc
 from tests.helpers.backbone import client_pair, event, query, send_messages, stream_events
 

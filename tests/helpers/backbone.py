@@ -16,7 +16,7 @@ import grpc
 import yaml
 
 from monitor.certs import CertPair, ca_pair, issue
-from monitor.server.tls import client_credentials
+from monitor.tls import client_credentials
 from protocol import events_pb2, service_pb2, service_pb2_grpc
 
 TEAFARM = [str(Path(sys.executable).parent / "teafarm")]  # the installed console script
