@@ -15,7 +15,7 @@ from copier.lock import AlreadyRunning, SingleInstance
 from copier.progress import Progress
 from copier.settings import CopierSettings
 from teafarm.config import load_config
-from teafarm.logs import setup_logging
+from teafarm.runtime import setup_logging_from
 from teafarm.typed_config import ConfigError
 
 log = logging.getLogger("copier")
@@ -38,9 +38,7 @@ def run_copy(args: argparse.Namespace) -> int:
                        targets=args.target or config.copy.targets)
     check_settings(settings)
     status_path = config.data_path(settings.status_file, "copier-status.json")
-    setup_logging(config.logging.level, config.logging.file_level,
-                  config.data_path(config.logging.file, "logs/teafarm.log"),
-                  config.logging.max_bytes, config.logging.backups)
+    setup_logging_from(config)
     stop = threading.Event()
     for name in ("SIGINT", "SIGTERM"):
         signal.signal(getattr(signal, name), lambda *_: stop.set())

@@ -16,14 +16,14 @@ def setup_logging(console_level: str, file_level: str = "INFO", file: Path | Non
         root.removeHandler(handler)
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter(FORMAT, "%H:%M:%S"))
-    console.setLevel(_level(console_level))
+    console.setLevel(console_level)
     root.addHandler(console)
     levels = [console.level]
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
         rotating = logging.handlers.RotatingFileHandler(file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
         rotating.setFormatter(logging.Formatter(FORMAT))
-        rotating.setLevel(_level(file_level))
+        rotating.setLevel(file_level)
         root.addHandler(rotating)
         levels.append(rotating.level)
     root.setLevel(min(levels))
@@ -31,7 +31,3 @@ def setup_logging(console_level: str, file_level: str = "INFO", file: Path | Non
     for noisy in ("discord", "httpx", "apscheduler", "aiohttp.access", "telegram.ext"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
-
-def _level(name: str) -> int:
-    level = logging.getLevelName(name.upper())
-    return level if isinstance(level, int) else logging.INFO
