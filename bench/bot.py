@@ -22,14 +22,7 @@
 """
 from __future__ import annotations
 
-import os
-import sys
-
-# bench/ holds scripts named like standard modules (copy.py): keep them from shadowing the stdlib
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-
-import argparse  # (after the sys.path fix above)
+import argparse
 import asyncio
 import random
 import shutil

@@ -1,24 +1,18 @@
 """Chat speed: rendering and splitting big replies, and command round trips through the real chat
 libraries against the local fakes (not part of the tests; the fakes live in tests/fakes).
 
-    .venv/bin/python bench/chat.py [--rows 100000] [--round-trips 50]
+    .venv/bin/python -m bench.chat [--rows 100000] [--round-trips 50]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-import sys
 import time
-from pathlib import Path
 
-# bench/copy.py would shadow the stdlib `copy`: keep this folder off the import path, the repo on it
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE.parent)]
-
-from bot import render  # noqa: E402
-from bot.reply import Reply, Section  # noqa: E402
-from bot.transports.settings import DiscordSettings, TelegramSettings  # noqa: E402
+from bot import render
+from bot.reply import Reply, Section
+from bot.transports.settings import DiscordSettings, TelegramSettings
 
 
 def bench_render(rows: int) -> None:

@@ -104,8 +104,8 @@ def main() -> None:
             what = f"{args.plots:,}-plot harvester, plot_rows {args.plot_rows}" if args.plots else "hardware only"
             print(f"steady state ({what}, {wall:.0f} s, snapshot every {args.interval:g} s): "
                   f"{100 * cpu / wall:.2f} % of one core, peak RSS {peak:.0f} MiB")
-            print(f"targets: < 2 % of a core, < 200 MB RSS  (the predecessor at 100k plots: 6.9 s CPU per 1.5 s "
-                  f"cycle = 460 % of a core, 634 MiB)")
+            print("targets: < 2 % of a core, < 200 MB RSS  (the predecessor at 100k plots: 6.9 s CPU per 1.5 s "
+                  "cycle = 460 % of a core, 634 MiB)")
             if "Traceback" in (folder / "client.log").read_text(errors="replace"):
                 print("WARNING: the client logged a traceback:", folder / "client.log")
         finally:

@@ -1,6 +1,6 @@
 """Copy speed: the copier against `cp` + `sync` on the same files and disks (not part of the tests).
 
-    .venv/bin/python bench/copy.py [--total-mib 1024] [--files 4] [--runs 3] [--work /var/tmp/teafarm-copy-bench]
+    .venv/bin/python -m bench.copy [--total-mib 1024] [--files 4] [--runs 3] [--work /var/tmp/teafarm-copy-bench]
 
 1. One stream, source and target folders on the disk holding --work: the copier's copy path (copy to a
    partial file, fsync, rename, fsync the folder) against `cp FILES DIR && sync`.
@@ -12,26 +12,21 @@ the output says whether it was. Needs root for the mounts; falls back and says s
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# this file is named copy.py: keep its folder off the import path, or it would shadow the stdlib `copy`
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE.parent)]
-
 import argparse
 import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
-from copier.copier import Copier  # noqa: E402
-from copier.mover import copy_plot  # noqa: E402
-from copier.progress import Progress  # noqa: E402
-from copier.settings import CopierSettings  # noqa: E402
+from copier.copier import Copier
+from copier.mover import copy_plot
+from copier.progress import Progress
+from copier.settings import CopierSettings
 
 MIB = 1024 * 1024
 

@@ -13,24 +13,18 @@
 
 Everything runs in a temp dir on 127.0.0.1 and is removed at the end.
 
-    .venv/bin/python bench/ingest.py [--plots 100000] [--clients 200] [--seconds 20]
+    .venv/bin/python -m bench.ingest [--plots 100000] [--clients 200] [--seconds 20]
                                      [--warmup 3] [--window 1] [--skip-sync] [--skip-load]
 """
 from __future__ import annotations
 
-import os
-import sys
-
-# bench/ holds scripts named like standard modules (copy.py): keep them from shadowing the stdlib
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-
-import argparse  # (after the sys.path fix above)
+import argparse
 import asyncio
 import random
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import uuid

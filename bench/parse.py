@@ -5,7 +5,7 @@ INFO mix of chia 2.7.5 lines (about 12 % harvester answers, 12 % signage points,
 services), runs the real CLI on it end to end and prints lines/s, MB/s and total seconds.
 Target: the whole set in under 8 s (50 MB/s) on a 2-core machine.
 
-    .venv/bin/python bench/parse.py [--mib-per-file 50] [--files 8]
+    .venv/bin/python -m bench.parse [--mib-per-file 50] [--files 8]
 """
 from __future__ import annotations
 

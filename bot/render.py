@@ -9,7 +9,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.reply import Reply, Section
+from bot.reply import Reply
 
 DISCORD_LIMIT = 2000       # characters per Discord message
 TELEGRAM_LIMIT = 4096      # characters per Telegram message (after its HTML is parsed: raw HTML is longer)

@@ -7,7 +7,7 @@ from monitor.client.app import ClientApp
 from monitor.client.collector import Collector
 from protocol import chia_pb2
 from teafarm.config import parse_config_file
-from tests.helpers.backbone import query, wait_until
+from tests.helpers.backbone import query
 
 PLOTS = 100_000
 
