@@ -62,13 +62,18 @@ def _write(log: PlotterLog, m) -> None:
     log.current().step("write", 0.99, float(m[1]))
 
 
+# both bladebit flavours print these lines the same way
+COMMON_RULES = (
+    rule(r"^Generating plot \d+ / \d+: ([0-9a-f]{64})", _start),
+    rule(r"^Plot temporary file: (\S+)", _temp_file),
+    rule(r"Compression Level\s*: C?(\d+)", _compression),
+)
+
+
 class BladebitLog(PlotterLog):
     plotter = "bladebit"
     markers = ("Bladebit Chia Plotter", "bladebit")
-    rules = (
-        rule(r"^Generating plot \d+ / \d+: ([0-9a-f]{64})", _start),
-        rule(r"^Plot temporary file: (\S+)", _temp_file),
-        rule(r"Compression Level\s*: C?(\d+)", _compression),
+    rules = COMMON_RULES + (
         rule(r"Finished F1 generation in ([\d.]+) seconds", _ram_f1),
         rule(r"Finished forward propagating table (\d) in ([\d.]+) seconds", _ram_table),
         rule(r"Finished prunn?ing table (\d) in ([\d.]+) seconds", _ram_prune),
@@ -90,10 +95,7 @@ def _cuda_f1(log: PlotterLog, m) -> None:
 class BladebitCudaLog(PlotterLog):
     plotter = "bladebit-cuda"
     markers = ("Bladebit CUDA", "bladebit_cuda", "cudaplot", "Selected cuda device")
-    rules = (
-        rule(r"^Generating plot \d+ / \d+: ([0-9a-f]{64})", _start),
-        rule(r"^Plot temporary file: (\S+)", _temp_file),
-        rule(r"Compression Level\s*: C?(\d+)", _compression),
+    rules = COMMON_RULES + (
         rule(r"^Finished F1 in ([\d.]+) seconds", _cuda_f1),
         rule(r"^Table (\d) completed in ([\d.]+) seconds", _cuda_table),
         rule(r"^Finished Phase ([1-3]) in ([\d.]+) seconds", _phase((0.60, 0.75, 0.95))),
