@@ -37,7 +37,10 @@ def write_config(folder: Path, port: int, **sections) -> Path:
         "chia": {"enabled": False},
     }
     for name, values in sections.items():
-        config.setdefault(name, {}).update(values) if isinstance(values, dict) else config.__setitem__(name, values)
+        if isinstance(values, dict):
+            config.setdefault(name, {}).update(values)
+        else:
+            config[name] = values
     path = folder / "config.yml"
     path.write_text(yaml.safe_dump(config))
     return path
