@@ -10,12 +10,10 @@ from typing import Any
 
 from monitor.store.columns import fill_message
 from monitor.store.registry import BY_NAME, STATE_TOPICS, TOPICS
-from monitor.store.schema import topic_tables
+from monitor.store.schema import EVENT_COLUMNS, topic_tables
 from monitor.store.store import connect
 from protocol import events_pb2
 
-EVENT_META = ("seq", "machine", "id", "event_type", "client_time", "server_time", "time")
-STATE_META = ("machine", "id", "seq", "time", "server_time")
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class StoreReader:
             (machine, key, before_seq))
         if not row or row[0]["event_type"] == "DELETE":
             return None
-        return _values(row[0], EVENT_META)
+        return _values(row[0], EVENT_COLUMNS)
 
     def read_only_sql(self, sql: str, row_limit: int = 50, seconds: float = 2.0) -> tuple[list[str], list[tuple]]:
         """Run a user's SELECT (for /sql): read-only, no ATTACH or PRAGMA, time and row limits."""
@@ -144,4 +142,4 @@ def _values(row: sqlite3.Row, meta: tuple[str, ...]) -> dict[str, Any]:
 
 def _stored_event(topic: str, row: sqlite3.Row) -> StoredEvent:
     return StoredEvent(topic, row["seq"], row["machine"], row["id"], row["event_type"], row["time"],
-                       row["server_time"], _values(row, EVENT_META))
+                       row["server_time"], _values(row, EVENT_COLUMNS))

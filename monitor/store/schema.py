@@ -16,6 +16,8 @@ from monitor.store.registry import TOPICS, Topic
 STATE_META = [("machine", "TEXT NOT NULL"), ("id", "TEXT NOT NULL"), ("seq", "INTEGER"), ("time", "REAL"), ("server_time", "REAL")]
 EVENT_META = [("seq", "INTEGER PRIMARY KEY"), ("machine", "TEXT NOT NULL"), ("id", "TEXT NOT NULL"),
               ("event_type", "TEXT NOT NULL"), ("client_time", "REAL"), ("server_time", "REAL"), ("time", "REAL")]
+STATE_COLUMNS = tuple(name for name, _ in STATE_META)
+EVENT_COLUMNS = tuple(name for name, _ in EVENT_META)
 
 SUPPORT_TABLES = """
 CREATE TABLE IF NOT EXISTS machines (

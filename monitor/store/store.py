@@ -15,7 +15,7 @@ from pathlib import Path
 
 from monitor.sqlite_tx import transaction
 from monitor.store.registry import topic_of
-from monitor.store.schema import TopicTable, create_or_migrate, topic_tables
+from monitor.store.schema import EVENT_COLUMNS, STATE_COLUMNS, TopicTable, create_or_migrate, topic_tables
 from protocol import events_pb2
 
 log = logging.getLogger(__name__)
@@ -80,13 +80,13 @@ class _PendingWrites:
     def write(self, conn: sqlite3.Connection) -> None:
         for name, rows in self.event_rows.items():
             table = self.tables[name]
-            columns = ["seq", "machine", "id", "event_type", "client_time", "server_time", "time", *table.column_names]
+            columns = [*EVENT_COLUMNS, *table.column_names]
             conn.executemany(_insert(table.topic.event_table, columns), rows)
         for name, state in self.final_state.items():
             table = self.tables[name]
             upserts = [row for row in state.values() if row is not None]
             if upserts:
-                columns = ["machine", "id", "seq", "time", "server_time", *table.column_names]
+                columns = [*STATE_COLUMNS, *table.column_names]
                 conn.executemany(_insert(table.topic.state_table, columns, "OR REPLACE"), upserts)
             deletes = [key for key, row in state.items() if row is None]
             if deletes:
