@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.sqlite_tx import transaction
+from monitor.wal_checkpoint import WalCheckpointer
 from monitor.store.registry import topic_of
 from monitor.store.schema import EVENT_COLUMNS, STATE_COLUMNS, TopicTable, create_or_migrate, topic_tables
 from protocol import events_pb2
@@ -34,7 +36,7 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
         conn.execute("PRAGMA cache_size = -65536")   # 64 MiB: a 100k-plot sync touches many index pages
-        conn.execute("PRAGMA wal_autocheckpoint = 8192")  # checkpoint every ~32 MiB, not every 4 MiB of commits
+        conn.execute("PRAGMA wal_autocheckpoint = 0")  # the Store's WalCheckpointer does it, off the commit path
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
 
@@ -104,7 +106,8 @@ class Store:
         self.retention_days = retention_days or {"default": 30}
         self.tables = topic_tables()
         self.conn = connect(path)
-        with transaction(self.conn):
+        self._checkpointer = WalCheckpointer(path)
+        with self._transaction():
             added = create_or_migrate(self.conn, self.tables)
         if added:
             log.info("database %s: added columns %s", path, ", ".join(added))
@@ -112,7 +115,14 @@ class Store:
         self._listeners: list[Callable[[int], None]] = []
 
     def close(self) -> None:
+        self._checkpointer.close()
         self.conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with transaction(self.conn):
+            yield
+        self._checkpointer.committed(self.conn.total_changes)
 
     # -- commit listeners (the bot's alert engine wakes on these) -----------------------------
     def add_commit_listener(self, listener: Callable[[int], None]) -> None:
@@ -141,7 +151,7 @@ class Store:
         now = server_time if server_time is not None else time.time()
         first_seq = self._next_seq
         try:
-            with transaction(self.conn):
+            with self._transaction():
                 return self._apply_all(requests, now)
         except BaseException:
             self._next_seq = first_seq  # the transaction rolled back: its numbers are free again
@@ -187,7 +197,7 @@ class Store:
     # -- machines -----------------------------------------------------------------------------
     def machine_connected(self, machine: str, version: str, clock_offset: float, address: str) -> None:
         now = time.time()
-        with transaction(self.conn):
+        with self._transaction():
             self.conn.execute(
                 "INSERT INTO machines (machine, first_seen, last_seen, connected, connected_since, teafarm_version, clock_offset, address) "
                 "VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (machine) DO UPDATE SET last_seen = excluded.last_seen, "
@@ -196,7 +206,7 @@ class Store:
                 (machine, now, now, now, version, clock_offset, address))
 
     def machine_seen(self, machine: str, clock_offset: float | None = None) -> None:
-        with transaction(self.conn):
+        with self._transaction():
             if clock_offset is None:
                 self.conn.execute("UPDATE machines SET last_seen = ? WHERE machine = ?", (time.time(), machine))
             else:
@@ -204,7 +214,7 @@ class Store:
                                   (time.time(), clock_offset, machine))
 
     def machine_disconnected(self, machine: str) -> None:
-        with transaction(self.conn):
+        with self._transaction():
             self.conn.execute("UPDATE machines SET connected = 0 WHERE machine = ?", (machine,))
 
     # -- retention ----------------------------------------------------------------------------
@@ -218,7 +228,7 @@ class Store:
             cutoff = now - days * 86400
             name = table.topic.event_table
             while True:  # in chunks, so ingest is never locked out for long
-                with transaction(self.conn):
+                with self._transaction():
                     cursor = self.conn.execute(
                         f'DELETE FROM "{name}" WHERE seq IN (SELECT seq FROM "{name}" WHERE time < ? LIMIT ?)',
                         (cutoff, PRUNE_CHUNK))

@@ -1,0 +1,60 @@
+"""WAL checkpoints in a thread of their own, so a commit never waits for one.
+
+SQLite's automatic checkpoint runs inside the commit that crosses its threshold: a 100k-plot
+sync or a busy second of small batches then copies tens of MiB into the database file before
+it can be acknowledged. Here the writer's connection has automatic checkpoints off and reports
+its commits; this thread runs a PASSIVE checkpoint (it never blocks the writer or readers) once
+enough rows were written, or after a quiet while. SQLite releases the GIL while it copies, so
+this runs beside the writer on another core.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_ROWS = 50_000   # rows written since the last checkpoint (a checkpoint copies each page once,
+                           # so rarer checkpoints copy less; 50k rows is a WAL of roughly 30-60 MiB)
+QUIET_CHECKPOINT = 30.0    # seconds: fewer rows still get checkpointed after this long
+
+
+class WalCheckpointer:
+    def __init__(self, path: Path, rows: int = CHECKPOINT_ROWS, quiet: float = QUIET_CHECKPOINT) -> None:
+        self.path = path
+        self.rows = rows
+        self.quiet = quiet
+        self._rows_written = 0        # by the writer, as it last reported (its connection's total_changes)
+        self._rows_checkpointed = 0
+        self._due = threading.Event()
+        self._stopping = False
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._thread = threading.Thread(target=self._run, name=f"wal-checkpoint {path.name}", daemon=True)
+        self._thread.start()
+
+    def committed(self, rows_written: int) -> None:
+        """The writer committed; `rows_written` counts its rows since it opened (total_changes)."""
+        self._rows_written = rows_written
+        if rows_written - self._rows_checkpointed >= self.rows:
+            self._due.set()
+
+    def close(self) -> None:
+        self._stopping = True
+        self._due.set()
+        self._thread.join()
+        self._conn.close()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._due.wait(self.quiet)
+            self._due.clear()
+            written = self._rows_written
+            if self._stopping or written == self._rows_checkpointed:
+                continue
+            self._rows_checkpointed = written
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as exc:  # a full disk, say: the WAL keeps the data; the next one retries
+                log.warning("checkpoint of %s failed: %s", self.path, exc)
