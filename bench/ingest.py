@@ -120,8 +120,9 @@ class ServerProcess:
             return ""
 
     def cpu_seconds(self) -> float:
-        times = psutil.Process(self.proc.pid).cpu_times()
-        return times.user + times.system
+        """The server's CPU time, its store writer process included."""
+        server = psutil.Process(self.proc.pid)
+        return sum(p.cpu_times().user + p.cpu_times().system for p in [server, *server.children(recursive=True)])
 
 
 def _client_credentials(data_dir: Path, machine: str, make=ensure_client_cert) -> grpc.ChannelCredentials:

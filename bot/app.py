@@ -82,7 +82,7 @@ class BotApp:
     async def start(self) -> None:
         await self.server.start()
         await self.alerts.start()
-        self.server.store.add_commit_listener(self.alerts.wake)
+        self.server.add_commit_listener(self.alerts.wake)
         handler = guarded(self.dispatcher.handle, self.config.bot)
         for transport in self.transports:
             try:

@@ -22,11 +22,17 @@ QUIET_CHECKPOINT = 30.0    # seconds: fewer rows still get checkpointed after th
 
 
 class WalCheckpointer:
-    def __init__(self, path: Path, rows: int = CHECKPOINT_ROWS, quiet: float = QUIET_CHECKPOINT) -> None:
+    """Checkpoints the database of `writer` instead of its commits (it turns the writer's automatic
+    checkpoints off); pass `committed` as the `on_commit` of the writer's transactions."""
+
+    def __init__(self, writer: sqlite3.Connection, path: Path, rows: int = CHECKPOINT_ROWS,
+                 quiet: float = QUIET_CHECKPOINT) -> None:
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
         self.path = path
+        self._writer = writer
         self.rows = rows
         self.quiet = quiet
-        self._rows_written = 0        # by the writer, as it last reported (its connection's total_changes)
+        self._rows_written = 0        # by the writer as of its last commit (its connection's total_changes)
         self._rows_checkpointed = 0
         self._due = threading.Event()
         self._stopping = False
@@ -34,9 +40,9 @@ class WalCheckpointer:
         self._thread = threading.Thread(target=self._run, name=f"wal-checkpoint {path.name}", daemon=True)
         self._thread.start()
 
-    def committed(self, rows_written: int) -> None:
-        """The writer committed; `rows_written` counts its rows since it opened (total_changes)."""
-        self._rows_written = rows_written
+    def committed(self) -> None:
+        """The writer committed (called on the writer's thread)."""
+        self._rows_written = rows_written = self._writer.total_changes
         if rows_written - self._rows_checkpointed >= self.rows:
             self._due.set()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from monitor.client.diff import State, entity_key
 from monitor.sqlite_tx import transaction
+from monitor.wal_checkpoint import WalCheckpointer
 from monitor.store.registry import BY_NAME, STATE_TOPICS, topic_of
 from protocol import events_pb2, service_pb2
 
@@ -38,10 +39,12 @@ class Outbox:
         self.conn.execute("PRAGMA synchronous = FULL")  # the outbox is the only copy until acknowledged
         self.conn.execute("PRAGMA cache_size = -16384")  # 16 MiB (default 2): a 100k-plot base is one big index
         self.conn.executescript(SCHEMA)
+        self._checkpointer = WalCheckpointer(self.conn, path)  # a 100k-plot sync is not held up copying the WAL
         self.is_new = False
         self.outbox_id = self._outbox_id()
 
     def close(self) -> None:
+        self._checkpointer.close()
         self.conn.close()
 
     def _outbox_id(self) -> str:
@@ -56,7 +59,7 @@ class Outbox:
     def enqueue(self, events: list[events_pb2.UpdateEvent]) -> int:
         """Queue one batch and move the stored base along with it; returns the batch id."""
         parts = _split(events)
-        with transaction(self.conn):
+        with transaction(self.conn, self._checkpointer.committed):
             batch_id = self.conn.execute("INSERT INTO batches (created, chunks) VALUES (?, ?)",
                                          (time.time(), len(parts))).lastrowid
             self.conn.executemany("INSERT INTO chunks (batch_id, chunk, events) VALUES (?, ?, ?)",
@@ -76,6 +79,7 @@ class Outbox:
                 deletes.append((topic.name, key))
             else:
                 upserts.append((topic.name, key, getattr(event, topic.name).SerializeToString()))
+        upserts.sort()  # in key order: inserting into the base's index is then mostly appending
         self.conn.executemany("INSERT OR REPLACE INTO base (topic, id, data) VALUES (?, ?, ?)", upserts)
         self.conn.executemany("DELETE FROM base WHERE topic = ? AND id = ?", deletes)
 
@@ -95,7 +99,7 @@ class Outbox:
 
     def confirm(self, up_to_batch_id: int) -> None:
         """The server has applied every batch up to this one."""
-        with transaction(self.conn):
+        with transaction(self.conn, self._checkpointer.committed):
             self.conn.execute("DELETE FROM batches WHERE id <= ?", (up_to_batch_id,))
             self.conn.execute("DELETE FROM chunks WHERE batch_id <= ?", (up_to_batch_id,))
 
@@ -110,7 +114,7 @@ class Outbox:
     def replace_base(self, state: State) -> None:
         """Resync: the server's state becomes the base the next diff is made against."""
         rows = [(topic, key, message.SerializeToString()) for topic, entities in state.items() for key, message in entities.items()]
-        with transaction(self.conn):
+        with transaction(self.conn, self._checkpointer.committed):
             self.conn.execute("DELETE FROM base")
             self.conn.executemany("INSERT INTO base (topic, id, data) VALUES (?, ?, ?)", rows)
 

@@ -12,8 +12,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.certs import ensure_server_certs
 from monitor.server.ingest import Ingest
 from monitor.server.service import MonitorService
+from monitor.server.store_process import StoreFailed, StoreProcess
 from monitor.tls import server_credentials
-from monitor.store.store import Store
 from protocol import service_pb2_grpc
 from teafarm.config import Config
 from teafarm.typed_config import ConfigError
@@ -29,7 +29,6 @@ class ServerApp:
         self.database_path = config.data_path(config.server.database, "teafarm.db")
         self._scheduler = scheduler
         self._own_scheduler = scheduler is None
-        self.store: Store | None = None
         self.port = 0
         self._server: grpc.aio.Server | None = None
         self._ingest: Ingest | None = None
@@ -40,13 +39,15 @@ class ServerApp:
         pair = ensure_server_certs(config.data_dir, config.data_path(settings.certificate, "certs/server.crt"),
                                    config.data_path(settings.key, "certs/server.key"), settings.names)
         ca = config.data_path(settings.ca, "certs/ca.crt")
-        self.store = Store(self.database_path, settings.retention_days)
-        self._ingest = Ingest(self.store)
+        try:
+            self._ingest = Ingest(StoreProcess(self.database_path, settings.retention_days))
+        except StoreFailed as exc:
+            raise ConfigError(f"server.database: {exc}") from None
         limit = settings.max_message_mb * 1024 * 1024
         self._server = grpc.aio.server(options=[
             ("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit),
             ("grpc.keepalive_time_ms", 60_000), ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
-            ("grpc.keepalive_permit_without_calls", 1)])
+            ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.bdp_probe", 0)])
         service_pb2_grpc.add_MonitorServicer_to_server(MonitorService(self._ingest, self.database_path), self._server)
         self.port = self._server.add_secure_port(settings.listen, server_credentials(pair, ca))
         if self.port == 0:
@@ -61,6 +62,10 @@ class ServerApp:
         host = settings.listen.rsplit(":", 1)[0]
         log.info("teafarm server listening on %s:%d (database %s, certificates in %s)",
                  host, self.port, self.database_path, pair.certificate.parent)
+
+    def add_commit_listener(self, listener) -> None:
+        """`listener(last_seq)` runs on the event loop after each commit that stored events."""
+        self._ingest.add_commit_listener(listener)
 
     async def stop(self) -> None:
         if self._server is not None:

@@ -1,4 +1,5 @@
-"""Runs the store's writes in one worker thread, so big syncs never stall the gRPC event loop.
+"""Hands the store's writes to its writer process from one worker thread, so big syncs never stall
+the gRPC event loop, and tells the commit listeners (the bot's alert engine) what was committed.
 
 Batches that arrive while the writer is busy are committed together (group commit): each batch is
 still stored whole or not at all, but a busy server pays for one transaction, not hundreds.
@@ -7,39 +8,45 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from monitor.store.store import ApplyResult, Request, Store
-from protocol import events_pb2
+from monitor.server.store_process import BatchRequest, StoreProcess
+from monitor.store.store import ApplyResult
 
 log = logging.getLogger(__name__)
 
-GROUP_EVENTS = 50_000     # at most this many events in one group commit (a big sync goes alone)
+GROUP_BYTES = 16 * 1024 * 1024   # at most this much serialized batch data in one group commit (a big sync goes alone)
 
 
 class Ingest:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: StoreProcess) -> None:
         self.store = store
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
-        self._queue: asyncio.Queue[tuple[Request, asyncio.Future]] | None = None
+        self._queue: asyncio.Queue[tuple[BatchRequest, asyncio.Future]] | None = None
         self._group_task: asyncio.Task | None = None
+        self._listeners: list[Callable[[int], None]] = []
 
-    async def apply(self, machine: str, events: list[events_pb2.UpdateEvent], clock_offset: float,
-                    delivery: tuple[str, int]) -> ApplyResult:
+    def add_commit_listener(self, listener: Callable[[int], None]) -> None:
+        """`listener(last_seq)` runs on the event loop after every commit that stored events."""
+        self._listeners.append(listener)
+
+    async def apply(self, machine: str, batch: bytes, clock_offset: float, delivery: tuple[str, int]) -> ApplyResult:
+        """Store one whole batch (a serialized EventBatch); returns once it is committed."""
         if self._queue is None:
             self._queue = asyncio.Queue()
             self._group_task = asyncio.create_task(self._commit_groups(), name="group-commit")
         done = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((Request(machine, events, clock_offset, delivery), done))
+        self._queue.put_nowait((BatchRequest(machine, batch, clock_offset, delivery), done))
         return await done
 
     async def _commit_groups(self) -> None:
         while True:
             group = [await self._queue.get()]
-            size = len(group[0][0].events)
-            while not self._queue.empty() and size < GROUP_EVENTS:
+            size = len(group[0][0].batch)
+            while not self._queue.empty() and size < GROUP_BYTES:
                 group.append(self._queue.get_nowait())
-                size += len(group[-1][0].events)
+                size += len(group[-1][0].batch)
             outcomes = await self._run(self._apply_group, [request for request, _ in group])
             for (_, done), outcome in zip(group, outcomes):
                 if done.cancelled():
@@ -50,21 +57,28 @@ class Ingest:
                     done.set_result(outcome)
             last = max((o.last_seq for o in outcomes if isinstance(o, ApplyResult)), default=0)
             if last:
-                self.store.notify_committed(last)
+                self._notify(last)
 
-    def _apply_group(self, requests: list[Request]) -> list[ApplyResult | Exception]:
+    def _notify(self, last_seq: int) -> None:
+        for listener in self._listeners:
+            try:
+                listener(last_seq)
+            except Exception:
+                log.exception("commit listener failed")
+
+    def _apply_group(self, requests: list[BatchRequest]) -> list[ApplyResult | Exception]:
         try:
             return self.store.apply_many(requests)
-        except Exception:
+        except Exception as exc:  # StoreFailed, or the pipe itself
             if len(requests) == 1:
-                return [_failure(requests[0])]
+                return [_failure(requests[0], exc)]
         # one bad request must not fail the others: store them one by one
         outcomes: list[ApplyResult | Exception] = []
         for request in requests:
             try:
                 outcomes.append(self.store.apply_many([request])[0])
-            except Exception:
-                outcomes.append(_failure(request))
+            except Exception as exc:
+                outcomes.append(_failure(request, exc))
         return outcomes
 
     async def last_batch_id(self, machine: str, outbox_id: str) -> int:
@@ -92,6 +106,6 @@ class Ingest:
         self.store.close()
 
 
-def _failure(request: Request) -> Exception:
-    log.exception("%s: storing a batch of %d events failed", request.machine, len(request.events))
+def _failure(request: BatchRequest, exc: Exception) -> Exception:
+    log.error("%s: storing batch %d (%d bytes) failed: %s", request.machine, request.delivery[1], len(request.batch), exc)
     return RuntimeError("storing the batch failed")

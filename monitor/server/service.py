@@ -24,34 +24,40 @@ DEFAULT_STATE_CHUNK = 10_000
 
 
 class BatchAssembler:
-    """Collects the chunks of one batch; the batch is complete when its last chunk arrives."""
+    """Collects the chunks of one batch; the batch is complete when its last chunk arrives.
+
+    A complete batch is handed on as one serialized EventBatch: the chunks' bytes joined (protobuf
+    concatenates repeated fields), which is what the store's writer process reads.
+    """
 
     def __init__(self) -> None:
         self.batch_id = 0
         self.expected_chunk = 0
-        self.events: list[events_pb2.UpdateEvent] = []
+        self.parts: list[bytes] = []
+        self.events = 0
 
-    def add(self, batch: service_pb2.EventBatch) -> list[events_pb2.UpdateEvent] | None:
+    def add(self, batch: service_pb2.EventBatch) -> bytes | None:
         chunks = max(batch.chunks, 1)
         if batch.chunk >= chunks:
             raise ValueError(f"batch {batch.batch_id}: chunk {batch.chunk} of {chunks} does not exist")
         if batch.chunk == 0:
-            self.batch_id, self.expected_chunk, self.events = batch.batch_id, 0, []
+            self.batch_id, self.expected_chunk, self.parts, self.events = batch.batch_id, 0, [], 0
         if batch.batch_id != self.batch_id or batch.chunk != self.expected_chunk:
             self.reset()
             raise ValueError(f"batch {batch.batch_id}: chunk {batch.chunk} arrived out of order")
-        self.events.extend(batch.events)
-        if len(self.events) > MAX_PENDING_EVENTS:
+        self.events += len(batch.events)
+        if self.events > MAX_PENDING_EVENTS:
             self.reset()
             raise ValueError(f"batch {batch.batch_id}: more than {MAX_PENDING_EVENTS} events")
+        self.parts.append(batch.SerializeToString())
         self.expected_chunk += 1
         if self.expected_chunk < chunks:
             return None
-        events, _ = self.events, self.reset()
-        return events
+        whole, _ = b"".join(self.parts), self.reset()
+        return whole
 
     def reset(self) -> None:
-        self.expected_chunk, self.events = 0, []
+        self.expected_chunk, self.parts, self.events = 0, [], 0
 
 
 class MonitorService(service_pb2_grpc.MonitorServicer):
@@ -99,14 +105,14 @@ class MonitorService(service_pb2_grpc.MonitorServicer):
         if outbox_id is None:
             return _refusal(batch.batch_id, "send hello before batches")
         try:
-            events = assembler.add(batch)
+            whole = assembler.add(batch)
         except ValueError as exc:
             log.warning("%s: %s", machine, exc)
             return _refusal(batch.batch_id, str(exc))
-        if events is None:
+        if whole is None:
             return None
         try:
-            result = await self.ingest.apply(machine, events, clock_offset, (outbox_id, batch.batch_id))
+            result = await self.ingest.apply(machine, whole, clock_offset, (outbox_id, batch.batch_id))
         except Exception:  # already logged with its traceback by the ingest
             return _refusal(batch.batch_id, f"the server could not store batch {batch.batch_id} (see the server log)")
         if result.unknown:

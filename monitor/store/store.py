@@ -2,15 +2,14 @@
 
 Every event gets the next global sequence number and the server's receive time beside the
 client's time; alert rules follow the sequence number, never wall-clock windows. One connection,
-used from one thread at a time (the server runs it in a single worker thread).
+used from one thread at a time (the server runs it in a writer process of its own).
 """
 from __future__ import annotations
 
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +35,6 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
         conn.execute("PRAGMA cache_size = -65536")   # 64 MiB: a 100k-plot sync touches many index pages
-        conn.execute("PRAGMA wal_autocheckpoint = 0")  # the Store's WalCheckpointer does it, off the commit path
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
 
@@ -89,15 +87,22 @@ class _PendingWrites:
             upserts = [row for row in state.values() if row is not None]
             if upserts:
                 columns = [*STATE_COLUMNS, *table.column_names]
-                conn.executemany(_insert(table.topic.state_table, columns, "OR REPLACE"), upserts)
+                conn.executemany(_upsert(table.topic.state_table, columns), upserts)
             deletes = [key for key, row in state.items() if row is None]
             if deletes:
                 conn.executemany(f'DELETE FROM "{table.topic.state_table}" WHERE machine = ? AND id = ?', deletes)
 
 
-def _insert(table: str, columns: list[str], conflict: str = "") -> str:
+def _insert(table: str, columns: list[str]) -> str:
     names = ", ".join(f'"{c}"' for c in columns)
-    return f'INSERT {conflict} INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+    return f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+
+
+def _upsert(table: str, columns: list[str]) -> str:
+    """Insert, or update the existing row in place (OR REPLACE would delete it and insert a new one:
+    twice the pages written, and its index entry moved)."""
+    changes = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in ("machine", "id"))
+    return f'{_insert(table, columns)} ON CONFLICT (machine, id) DO UPDATE SET {changes}'
 
 
 class Store:
@@ -106,35 +111,16 @@ class Store:
         self.retention_days = retention_days or {"default": 30}
         self.tables = topic_tables()
         self.conn = connect(path)
-        self._checkpointer = WalCheckpointer(path)
-        with self._transaction():
+        self._checkpointer = WalCheckpointer(self.conn, path)   # checkpoints off the commit path
+        with transaction(self.conn, self._checkpointer.committed):
             added = create_or_migrate(self.conn, self.tables)
         if added:
             log.info("database %s: added columns %s", path, ", ".join(added))
         self._next_seq = self._max_seq() + 1
-        self._listeners: list[Callable[[int], None]] = []
 
     def close(self) -> None:
         self._checkpointer.close()
         self.conn.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        with transaction(self.conn):
-            yield
-        self._checkpointer.committed(self.conn.total_changes)
-
-    # -- commit listeners (the bot's alert engine wakes on these) -----------------------------
-    def add_commit_listener(self, listener: Callable[[int], None]) -> None:
-        self._listeners.append(listener)
-
-    def notify_committed(self, last_seq: int) -> None:
-        """Called by the applier's thread owner (the server, on its event loop) after a commit."""
-        for listener in self._listeners:
-            try:
-                listener(last_seq)
-            except Exception:
-                log.exception("commit listener failed")
 
     # -- ingest -------------------------------------------------------------------------------
     def apply(self, machine: str, events: Sequence[events_pb2.UpdateEvent], clock_offset: float = 0.0,
@@ -151,7 +137,7 @@ class Store:
         now = server_time if server_time is not None else time.time()
         first_seq = self._next_seq
         try:
-            with self._transaction():
+            with transaction(self.conn, self._checkpointer.committed):
                 return self._apply_all(requests, now)
         except BaseException:
             self._next_seq = first_seq  # the transaction rolled back: its numbers are free again
@@ -197,7 +183,7 @@ class Store:
     # -- machines -----------------------------------------------------------------------------
     def machine_connected(self, machine: str, version: str, clock_offset: float, address: str) -> None:
         now = time.time()
-        with self._transaction():
+        with transaction(self.conn, self._checkpointer.committed):
             self.conn.execute(
                 "INSERT INTO machines (machine, first_seen, last_seen, connected, connected_since, teafarm_version, clock_offset, address) "
                 "VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (machine) DO UPDATE SET last_seen = excluded.last_seen, "
@@ -206,7 +192,7 @@ class Store:
                 (machine, now, now, now, version, clock_offset, address))
 
     def machine_seen(self, machine: str, clock_offset: float | None = None) -> None:
-        with self._transaction():
+        with transaction(self.conn, self._checkpointer.committed):
             if clock_offset is None:
                 self.conn.execute("UPDATE machines SET last_seen = ? WHERE machine = ?", (time.time(), machine))
             else:
@@ -214,7 +200,7 @@ class Store:
                                   (time.time(), clock_offset, machine))
 
     def machine_disconnected(self, machine: str) -> None:
-        with self._transaction():
+        with transaction(self.conn, self._checkpointer.committed):
             self.conn.execute("UPDATE machines SET connected = 0 WHERE machine = ?", (machine,))
 
     # -- retention ----------------------------------------------------------------------------
@@ -228,7 +214,7 @@ class Store:
             cutoff = now - days * 86400
             name = table.topic.event_table
             while True:  # in chunks, so ingest is never locked out for long
-                with self._transaction():
+                with transaction(self.conn, self._checkpointer.committed):
                     cursor = self.conn.execute(
                         f'DELETE FROM "{name}" WHERE seq IN (SELECT seq FROM "{name}" WHERE time < ? LIMIT ?)',
                         (cutoff, PRUNE_CHUNK))

@@ -1,0 +1,67 @@
+"""The store's writer process: replaced when it dies, gone when its server dies, its log in the server's."""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+from contextlib import closing
+from dataclasses import replace
+
+import psutil
+
+from monitor.certs import ensure_client_cert
+from monitor.store import schema
+from tests.helpers.backbone import event, query, stream_events, wait_until
+
+
+def _writer_of(server) -> psutil.Process:
+    """The server's store writer (multiprocessing also starts a resource tracker beside it)."""
+    children = psutil.Process(server.proc.pid).children()
+    writers = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+    assert len(writers) == 1, [c.cmdline() for c in children]
+    return writers[0]
+
+
+def _send(farm, batch_events, outbox_id):
+    pair = ensure_client_cert(farm.data_dir, farm.data_dir / "certs" / "m1.crt", farm.data_dir / "certs" / "m1.key", "m1")
+    return stream_events(farm.port, pair, farm.ca, [batch_events], outbox_id=outbox_id)
+
+
+def test_a_killed_writer_is_replaced_and_the_retried_batch_is_stored_once(farm, server):
+    replies = _send(farm, [event("disk", id="/a", mountpoint="/a")], "outbox-1")
+    assert replies[-1].WhichOneof("kind") == "ack"
+    old_writer = _writer_of(server)
+    old_writer.kill()   # a zombie until the server reaps it: that is the server's next call
+    # the first batch after the kill may be refused (the client keeps it and sends it again); the
+    # server starts a new writer and the same batch then goes in exactly once
+    wait_until(lambda: _send(farm, [event("disk", id="/b", mountpoint="/b")], "outbox-2")[-1].WhichOneof("kind") == "ack",
+               30, "a batch acknowledged after the writer was killed")
+    assert _writer_of(server).pid != old_writer.pid
+    assert query(farm.database, "SELECT id FROM disk WHERE machine = 'm1' ORDER BY id") == [("/a",), ("/b",)]
+    assert query(farm.database, "SELECT COUNT(*) FROM disk_events WHERE id = '/b'") == [(1,)]
+    assert "store writer process exited" in server.log_text()
+    assert server.proc.poll() is None
+
+
+def test_the_writer_goes_when_its_server_is_killed(farm, server):
+    writer = _writer_of(server)
+    os.kill(server.proc.pid, signal.SIGKILL)
+    server.proc.wait(10)
+    writer.wait(15)   # it sees the pipe close, closes the database and exits
+    assert not writer.is_running()
+
+
+def test_the_writer_logs_through_the_server(farm):
+    """A database made before Disk had `error`: the writer adds the column and says so in the server's log."""
+    old = {name: replace(table, columns=[c for c in table.columns if c.name != "error"])
+           for name, table in schema.topic_tables().items()}
+    farm.data_dir.mkdir(parents=True)
+    with closing(sqlite3.connect(farm.database)) as conn:
+        schema.create_or_migrate(conn, old)
+        conn.commit()
+    server = farm.start_server()
+    try:
+        wait_until(lambda: "added columns" in server.log_text(), 10, "the writer's log line")
+    finally:
+        server.stop()
+    assert "disk.error" in server.log_text()
