@@ -32,6 +32,6 @@ def transition_of(event: StoredEvent, reader: StoreReader) -> Transition:
     """Build the transition of one stored event; the state before it comes from the event table."""
     before = None
     if event.event_type != "ADD" and not BY_NAME[event.topic].is_fact:
-        before = reader.previous(event.topic, event.machine, event.id, event.seq)
+        before = reader.previous(event)
     after = None if event.event_type == "DELETE" else event.values
     return Transition(event.topic, event.machine, event.id, before, after, event.seq, event.time, event.server_time)

@@ -25,6 +25,7 @@ class StoredEvent:
     event_type: str        # ADD, UPDATE, DELETE
     time: float            # the event's own time, corrected by the server-measured clock offset
     server_time: float
+    prev_seq: int | None   # the entity's previous event (0: none; None: stored before teafarm kept it)
     values: dict[str, Any]
 
 
@@ -72,11 +73,14 @@ class StoreReader:
         found.sort(key=lambda e: e.seq)
         return found[:limit]
 
-    def previous(self, topic: str, machine: str, key: str, before_seq: int) -> dict[str, Any] | None:
-        """The entity as it was just before event `before_seq` (None if it did not exist)."""
-        row = self.query(
-            f'SELECT * FROM "{BY_NAME[topic].event_table}" WHERE machine = ? AND id = ? AND seq < ? ORDER BY seq DESC LIMIT 1',
-            (machine, key, before_seq))
+    def previous(self, event: StoredEvent) -> dict[str, Any] | None:
+        """The entity as it was just before `event` (None if it did not exist)."""
+        table = BY_NAME[event.topic].event_table
+        if event.prev_seq is None:  # an older database's row: found by the index such databases have
+            row = self.query(f'SELECT * FROM "{table}" WHERE machine = ? AND id = ? AND seq < ? ORDER BY seq DESC LIMIT 1',
+                             (event.machine, event.id, event.seq))
+        else:
+            row = self.query(f'SELECT * FROM "{table}" WHERE seq = ?', (event.prev_seq,))
         if not row or row[0]["event_type"] == "DELETE":
             return None
         return _values(row[0], EVENT_COLUMNS)
@@ -142,4 +146,4 @@ def _values(row: sqlite3.Row, meta: tuple[str, ...]) -> dict[str, Any]:
 
 def _stored_event(topic: str, row: sqlite3.Row) -> StoredEvent:
     return StoredEvent(topic, row["seq"], row["machine"], row["id"], row["event_type"], row["time"],
-                       row["server_time"], _values(row, EVENT_COLUMNS))
+                       row["server_time"], row["prev_seq"], _values(row, EVENT_COLUMNS))

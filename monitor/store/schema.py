@@ -2,7 +2,9 @@
 
 State table `<topic>`: machine, id, seq (last event), time (corrected), server_time, fields.
 Event table `<topic>_events`: seq (global, server-assigned), machine, id, event_type, client_time,
-server_time, time (client time corrected by the measured clock offset), fields.
+server_time, time (client time corrected by the measured clock offset), prev_seq (the seq of the
+entity's previous event, 0 for none: how the alert engine finds the state before a change without
+an index on machine and id, which would cost a random page write per event), fields.
 A field added to a message becomes a column on the next start; nothing is dropped.
 """
 from __future__ import annotations
@@ -15,7 +17,8 @@ from monitor.store.registry import TOPICS, Topic
 
 STATE_META = [("machine", "TEXT NOT NULL"), ("id", "TEXT NOT NULL"), ("seq", "INTEGER"), ("time", "REAL"), ("server_time", "REAL")]
 EVENT_META = [("seq", "INTEGER PRIMARY KEY"), ("machine", "TEXT NOT NULL"), ("id", "TEXT NOT NULL"),
-              ("event_type", "TEXT NOT NULL"), ("client_time", "REAL"), ("server_time", "REAL"), ("time", "REAL")]
+              ("event_type", "TEXT NOT NULL"), ("client_time", "REAL"), ("server_time", "REAL"), ("time", "REAL"),
+              ("prev_seq", "INTEGER")]   # NULL in rows stored before it existed
 STATE_COLUMNS = tuple(name for name, _ in STATE_META)
 EVENT_COLUMNS = tuple(name for name, _ in EVENT_META)
 
@@ -60,7 +63,7 @@ def create_or_migrate(conn: sqlite3.Connection, tables: dict[str, TopicTable]) -
             added += _ensure_table(conn, table.topic.state_table, STATE_META, fields, "PRIMARY KEY (machine, id)")
         added += _ensure_table(conn, table.topic.event_table, EVENT_META, fields, None)
         name = table.topic.event_table
-        conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_key" ON "{name}" (machine, id, seq)')
+        # databases made before prev_seq keep their index on (machine, id, seq): their old rows need it
         if table.topic.is_fact:  # windows (/missed 7d, proofs in 24 h) are cut on facts by time
             conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_time" ON "{name}" (time)')
     return added
@@ -75,7 +78,7 @@ def _ensure_table(conn, name, meta, fields, constraint) -> list[str]:
         conn.execute(f'CREATE TABLE "{name}" ({", ".join(definitions)})')
         return []
     added = []
-    for column, sql_type in fields:
+    for column, sql_type in meta + fields:
         if column not in existing:
             conn.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {sql_type}')
             added.append(f"{name}.{column}")

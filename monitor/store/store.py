@@ -60,7 +60,8 @@ class _PendingWrites:
 
     def __init__(self) -> None:
         self.event_rows: dict[str, list[tuple]] = {}
-        self.final_state: dict[str, dict[tuple[str, str], tuple | None]] = {}
+        # per state topic and entity: the seq of its last event here, and its state row (None: deleted)
+        self.final_state: dict[str, dict[tuple[str, str], tuple[int, tuple | None]]] = {}
         self.tables: dict[str, TopicTable] = {}
 
     def add(self, table: TopicTable, machine: str, seq: int, event: events_pb2.UpdateEvent, clock_offset: float, now: float) -> None:
@@ -71,38 +72,51 @@ class _PendingWrites:
         corrected = event.timestamp + clock_offset
         deleted = event.event_type == events_pb2.DELETE
         values = (None,) * len(table.columns) if deleted else table.rows.values(message)
+        previous = 0
+        if not topic.is_fact:
+            final = self.final_state.setdefault(topic.name, {})
+            if event.event_type != events_pb2.ADD:  # its last event in this group, else (None) the state row's
+                previous = final[(machine, key)][0] if (machine, key) in final else None
+            # only the last change of an entity matters for its state row
+            final[(machine, key)] = (seq, None if deleted else (machine, key, seq, corrected, now, *values))
         self.event_rows.setdefault(topic.name, []).append(
-            (seq, machine, key, EVENT_TYPE_NAMES[event.event_type], event.timestamp, now, corrected, *values))
-        if not topic.is_fact:  # only the last change of an entity matters for its state row
-            self.final_state.setdefault(topic.name, {})[(machine, key)] = \
-                None if deleted else (machine, key, seq, corrected, now, *values)
+            (seq, machine, key, EVENT_TYPE_NAMES[event.event_type], event.timestamp, now, corrected, previous, *values))
 
     def write(self, conn: sqlite3.Connection) -> None:
         for name, rows in self.event_rows.items():
-            table = self.tables[name]
-            columns = [*EVENT_COLUMNS, *table.column_names]
-            conn.executemany(_insert(table.topic.event_table, columns), rows)
+            conn.executemany(_event_insert(self.tables[name]), rows)
         for name, state in self.final_state.items():
             table = self.tables[name]
-            upserts = [row for row in state.values() if row is not None]
+            upserts = [row for _, row in state.values() if row is not None]
             if upserts:
                 columns = [*STATE_COLUMNS, *table.column_names]
                 conn.executemany(_upsert(table.topic.state_table, columns), upserts)
-            deletes = [key for key, row in state.items() if row is None]
+            deletes = [key for key, (_, row) in state.items() if row is None]
             if deletes:
                 conn.executemany(f'DELETE FROM "{table.topic.state_table}" WHERE machine = ? AND id = ?', deletes)
 
 
-def _insert(table: str, columns: list[str]) -> str:
-    names = ", ".join(f'"{c}"' for c in columns)
-    return f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+def _event_insert(table: TopicTable) -> str:
+    """The insert of an event row; a prev_seq of None becomes the entity's state row's seq (0: none)."""
+    columns = [*EVENT_COLUMNS, *table.column_names]
+    values = [f"?{number}" for number in range(1, len(columns) + 1)]
+    if not table.topic.is_fact:
+        machine, key, previous = (EVENT_COLUMNS.index(c) + 1 for c in ("machine", "id", "prev_seq"))
+        values[previous - 1] = (f'COALESCE(?{previous}, (SELECT seq FROM "{table.topic.state_table}" '
+                                f'WHERE machine = ?{machine} AND id = ?{key}), 0)')
+    return f'INSERT INTO "{table.topic.event_table}" ({_names(columns)}) VALUES ({", ".join(values)})'
 
 
 def _upsert(table: str, columns: list[str]) -> str:
     """Insert, or update the existing row in place (OR REPLACE would delete it and insert a new one:
     twice the pages written, and its index entry moved)."""
     changes = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in ("machine", "id"))
-    return f'{_insert(table, columns)} ON CONFLICT (machine, id) DO UPDATE SET {changes}'
+    return (f'INSERT INTO "{table}" ({_names(columns)}) VALUES ({", ".join("?" * len(columns))}) '
+            f'ON CONFLICT (machine, id) DO UPDATE SET {changes}')
+
+
+def _names(columns: list[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
 
 
 class Store:

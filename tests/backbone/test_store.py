@@ -42,7 +42,7 @@ def test_events_get_increasing_sequence_numbers_server_time_and_corrected_time(t
     stored = reader.events_after(0)
     assert [(e.topic, e.seq) for e in stored] == [("cpu", 1), ("proof", 2), ("ram", 3), ("cpu", 4)]
     assert (stored[0].time, stored[0].server_time) == (1005.0, 2000.0)
-    assert reader.previous("cpu", "a", "", 4)["cores"] == 4
+    assert reader.previous(stored[3])["cores"] == 4
 
 
 def test_a_new_proto_field_becomes_a_column_without_losing_data(tmp_path):
@@ -112,3 +112,42 @@ def test_wal_mode_and_read_only_sql_guard(tmp_path):
         assert "took longer than" in str(exc)
     else:
         raise AssertionError("an endless query must be stopped")
+
+
+def test_previous_is_the_entitys_last_event_in_the_same_batch_or_before_it(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.apply("m", [event("disk", id="/a", free_bytes=1), event("disk", id="/b", free_bytes=10),
+                      event("disk", events_pb2.UPDATE, id="/a", free_bytes=2)])          # seq 1-3
+    store.apply("m", [event("disk", events_pb2.UPDATE, id="/a", free_bytes=3),            # 4: before it, seq 3
+                      event("disk", events_pb2.DELETE, id="/b"),                          # 5: before it, seq 2
+                      event("disk", id="/b", free_bytes=20),                              # 6: a new /b
+                      event("disk", events_pb2.UPDATE, id="/b", free_bytes=21)])          # 7: before it, seq 6
+    store.apply("n", [event("disk", events_pb2.UPDATE, id="/a", free_bytes=99)])          # 8: another machine's /a
+    reader = StoreReader(tmp_path / "t.db")
+    stored = {e.seq: e for e in reader.events_after(0)}
+    before = {seq: (reader.previous(e) or {}).get("free_bytes") for seq, e in stored.items()}
+    assert before == {1: None, 2: None, 3: 1, 4: 2, 5: 10, 6: None, 7: 20, 8: None}
+    assert reader.query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'disk_events_key'")[0][0] == 0
+
+
+def test_an_older_database_keeps_finding_previous_states_of_its_old_rows(tmp_path):
+    """Made before event rows carried prev_seq: the column is added, old rows use their index."""
+    path = tmp_path / "t.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE disk_events (seq INTEGER PRIMARY KEY, machine TEXT NOT NULL, id TEXT NOT NULL, "
+                 "event_type TEXT NOT NULL, client_time REAL, server_time REAL, time REAL, free_bytes INTEGER)")
+    conn.execute('CREATE INDEX "disk_events_key" ON "disk_events" (machine, id, seq)')
+    conn.execute("CREATE TABLE disk (machine TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER, time REAL, "
+                 "server_time REAL, free_bytes INTEGER, PRIMARY KEY (machine, id))")
+    conn.executemany("INSERT INTO disk_events (seq, machine, id, event_type, time, free_bytes) VALUES (?, 'm', '/', ?, 1, ?)",
+                     [(1, "ADD", 5), (2, "UPDATE", 6)])
+    conn.execute("INSERT INTO disk (machine, id, seq, time, free_bytes) VALUES ('m', '/', 2, 1, 6)")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    store.apply("m", [event("disk", events_pb2.UPDATE, id="/", free_bytes=7)])
+    reader = StoreReader(path)
+    old_update, new_update = [e for e in reader.events_after(0) if e.event_type == "UPDATE"]
+    assert (old_update.prev_seq, new_update.prev_seq) == (None, 2)
+    assert reader.previous(old_update)["free_bytes"] == 5
+    assert reader.previous(new_update)["free_bytes"] == 6
