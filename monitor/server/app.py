@@ -47,7 +47,7 @@ class ServerApp:
         self._server = grpc.aio.server(options=[
             ("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit),
             ("grpc.keepalive_time_ms", 60_000), ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
-            ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.bdp_probe", 0)])
+            ("grpc.keepalive_permit_without_calls", 1)])
         service_pb2_grpc.add_MonitorServicer_to_server(MonitorService(self._ingest, self.database_path), self._server)
         self.port = self._server.add_secure_port(settings.listen, server_credentials(pair, ca))
         if self.port == 0:
