@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import subprocess
 from contextlib import closing
 from dataclasses import replace
 
@@ -11,7 +12,7 @@ import psutil
 
 from monitor.certs import ensure_client_cert
 from monitor.store import schema
-from tests.helpers.backbone import event, query, stream_events, wait_until
+from tests.helpers.backbone import TEAFARM, event, query, stream_events, wait_until
 
 
 def _writer_of(server) -> psutil.Process:
@@ -65,3 +66,14 @@ def test_the_writer_logs_through_the_server(farm):
     finally:
         server.stop()
     assert "disk.error" in server.log_text()
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_and_exit_2(farm):
+    """The writer's failure to open it reaches the user as a config error, not a traceback."""
+    blocker = farm.folder / "not-a-folder"
+    blocker.write_text("a file where the database's folder should be")
+    farm.config.write_text(farm.config.read_text().replace("server:\n", f"server:\n  database: {blocker}/teafarm.db\n", 1))
+    result = subprocess.run(TEAFARM + ["server", "--config", str(farm.config)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"teafarm: error: server.database: cannot open the database {blocker}/teafarm.db" in result.stderr
