@@ -6,6 +6,12 @@ it can be acknowledged. Here the writer's connection has automatic checkpoints o
 its commits; this thread runs a PASSIVE checkpoint (it never blocks the writer or readers) once
 enough rows were written, or after a quiet while. SQLite releases the GIL while it copies, so
 this runs beside the writer on another core.
+
+A checkpoint beside a writer that keeps appending never catches up with the end of the WAL, and
+SQLite starts the WAL over only after one has: under steady load the file would grow without end.
+So once the WAL is past WAL_LIMIT, the writer's next commit checkpoints the little the background
+one left, itself (nothing can append meanwhile), and its next transaction starts the WAL over,
+truncated back to WAL_LIMIT.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_ROWS = 50_000   # rows written since the last checkpoint (a checkpoint copies each page once,
                            # so rarer checkpoints copy less; 50k rows is a WAL of roughly 30-60 MiB)
 QUIET_CHECKPOINT = 30.0    # seconds: fewer rows still get checkpointed after this long
+WAL_LIMIT = 64 * 1024 * 1024   # bytes of WAL file past which the writer catches the checkpoint up
 
 
 class WalCheckpointer:
@@ -26,14 +33,18 @@ class WalCheckpointer:
     checkpoints off); pass `committed` as the `on_commit` of the writer's transactions."""
 
     def __init__(self, writer: sqlite3.Connection, path: Path, rows: int = CHECKPOINT_ROWS,
-                 quiet: float = QUIET_CHECKPOINT) -> None:
+                 quiet: float = QUIET_CHECKPOINT, wal_limit: int = WAL_LIMIT) -> None:
         writer.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.execute(f"PRAGMA journal_size_limit = {wal_limit}")
         self.path = path
+        self._wal = path.with_name(path.name + "-wal")
         self._writer = writer
         self.rows = rows
         self.quiet = quiet
+        self.wal_limit = wal_limit
         self._rows_written = 0        # by the writer as of its last commit (its connection's total_changes)
         self._rows_checkpointed = 0
+        self._catch_up = False        # set by the thread: the writer should finish the checkpoint
         self._due = threading.Event()
         self._stopping = False
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
@@ -42,6 +53,9 @@ class WalCheckpointer:
 
     def committed(self) -> None:
         """The writer committed (called on the writer's thread)."""
+        if self._catch_up:
+            self._catch_up = False
+            self._checkpoint(self._writer)
         self._rows_written = rows_written = self._writer.total_changes
         if rows_written - self._rows_checkpointed >= self.rows:
             self._due.set()
@@ -60,7 +74,17 @@ class WalCheckpointer:
             if self._stopping or written == self._rows_checkpointed:
                 continue
             self._rows_checkpointed = written
-            try:
-                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error as exc:  # a full disk, say: the WAL keeps the data; the next one retries
-                log.warning("checkpoint of %s failed: %s", self.path, exc)
+            self._checkpoint(self._conn)
+            self._catch_up = self._wal_size() > self.wal_limit
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:  # a full disk, say: the WAL keeps the data; the next one retries
+            log.warning("checkpoint of %s failed: %s", self.path, exc)
+
+    def _wal_size(self) -> int:
+        try:
+            return self._wal.stat().st_size
+        except OSError:
+            return 0

@@ -12,12 +12,12 @@ DEADLINE = 10.0
 
 
 @contextmanager
-def _checkpointed_writer(path, rows: int, quiet: float):
+def _checkpointed_writer(path, rows: int, quiet: float, wal_limit: int = 10**12):
     """A WAL database with one table and a writer whose checkpoints are left to a WalCheckpointer."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("CREATE TABLE t (x BLOB)")
-    checkpointer = WalCheckpointer(conn, path, rows=rows, quiet=quiet)
+    checkpointer = WalCheckpointer(conn, path, rows=rows, quiet=quiet, wal_limit=wal_limit)
     try:
         yield lambda count: _write(conn, checkpointer, count)
     finally:
@@ -65,3 +65,17 @@ def test_a_few_rows_are_checkpointed_after_a_quiet_while(tmp_path):
     with _checkpointed_writer(path, rows=10**9, quiet=0.2) as write:
         write(50)
         assert _wait_for_pages(path, 10) >= 10
+
+
+def test_the_wal_stays_bounded_while_the_writer_never_pauses(tmp_path):
+    """Checkpoints beside the writer never restart a WAL that is always appended to; past the limit
+    the writer finishes one itself, so the file stays near the limit (150 MiB without that)."""
+    path = tmp_path / "t.db"
+    wal = tmp_path / "t.db-wal"
+    limit = 2 * 1024 * 1024
+    with _checkpointed_writer(path, rows=500, quiet=60, wal_limit=limit) as write:
+        largest = 0
+        for _ in range(150):   # ~150 MB of rows, no pause between transactions
+            write(1000)
+            largest = max(largest, wal.stat().st_size)
+        assert largest < 4 * limit, f"the WAL grew to {largest / 2**20:.0f} MiB"
