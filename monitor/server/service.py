@@ -13,6 +13,7 @@ from pathlib import Path
 import grpc
 
 from monitor.server.ingest import Ingest
+from monitor.server.store_process import StoreFailed
 from monitor.tls import peer_machine
 from monitor.store.reader import StoreReader
 from protocol import events_pb2, service_pb2, service_pb2_grpc
@@ -97,9 +98,19 @@ class MonitorService(service_pb2_grpc.MonitorServicer):
                     reply = await self._batch(machine, outbox_id, clock_offset, assembler, message.batch)
                     if reply is not None:
                         yield reply
+        except StoreFailed as exc:  # the store writer died or the database failed; the client comes back later
+            log.error("%s: %s", machine, exc)
+            yield service_pb2.ServerMessage(refusal=service_pb2.Refusal(
+                reason="the server cannot store anything right now (see the server log)"))
         finally:
+            await self._disconnected(machine)
+
+    async def _disconnected(self, machine: str) -> None:
+        try:
             await self.ingest.disconnected(machine)
-            log.info("%s disconnected", machine)
+        except StoreFailed as exc:
+            log.warning("%s: could not record the disconnect: %s", machine, exc)
+        log.info("%s disconnected", machine)
 
     async def _batch(self, machine, outbox_id, clock_offset, assembler, batch) -> service_pb2.ServerMessage | None:
         if outbox_id is None:

@@ -12,6 +12,7 @@ import psutil
 
 from monitor.certs import ensure_client_cert
 from monitor.store import schema
+from protocol import events_pb2
 from tests.helpers.backbone import TEAFARM, event, query, stream_events, wait_until
 
 
@@ -33,10 +34,17 @@ def test_a_killed_writer_is_replaced_and_the_retried_batch_is_stored_once(farm, 
     assert replies[-1].WhichOneof("kind") == "ack"
     old_writer = _writer_of(server)
     old_writer.kill()   # a zombie until the server reaps it: that is the server's next call
-    # the first batch after the kill may be refused (the client keeps it and sends it again); the
-    # server starts a new writer and the same batch then goes in exactly once
-    wait_until(lambda: _send(farm, [event("disk", id="/b", mountpoint="/b")], "outbox-2")[-1].WhichOneof("kind") == "ack",
-               30, "a batch acknowledged after the writer was killed")
+    # the first session after the kill may be refused, at its hello or its batch (the client keeps
+    # the batch and sends it again); the server starts a new writer and the batch goes in once
+    replies = []
+
+    def acknowledged() -> bool:
+        replies.extend(_send(farm, [event("disk", id="/b", mountpoint="/b")], "outbox-2"))
+        return replies[-1].WhichOneof("kind") == "ack"
+
+    wait_until(acknowledged, 30, "a batch acknowledged after the writer was killed")
+    refusals = [r.refusal.reason for r in replies if r.WhichOneof("kind") == "refusal"]
+    assert all("\n" not in reason and "Traceback" not in reason for reason in refusals), refusals
     assert _writer_of(server).pid != old_writer.pid
     assert query(farm.database, "SELECT id FROM disk WHERE machine = 'm1' ORDER BY id") == [("/a",), ("/b",)]
     assert query(farm.database, "SELECT COUNT(*) FROM disk_events WHERE id = '/b'") == [(1,)]
@@ -77,3 +85,19 @@ def test_a_database_that_cannot_be_opened_is_one_line_and_exit_2(farm):
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert f"teafarm: error: server.database: cannot open the database {blocker}/teafarm.db" in result.stderr
+
+
+def test_a_store_failure_at_hello_is_a_one_line_refusal_and_the_server_goes_on(farm, server):
+    _send(farm, [event("cpu", cores=1)], "outbox-1")      # creates the tables
+    with closing(sqlite3.connect(farm.database)) as conn:
+        conn.execute("CREATE TRIGGER refuse BEFORE UPDATE ON machines BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
+        conn.commit()
+    replies = _send(farm, [event("cpu", events_pb2.UPDATE, cores=2)], "outbox-1")
+    assert [r.WhichOneof("kind") for r in replies] == ["refusal"]
+    assert replies[0].refusal.reason == "the server cannot store anything right now (see the server log)"
+    assert "disk on fire" in server.log_text()
+    with closing(sqlite3.connect(farm.database)) as conn:
+        conn.execute("DROP TRIGGER refuse")
+        conn.commit()
+    assert _send(farm, [event("cpu", events_pb2.UPDATE, cores=2)], "outbox-2")[-1].WhichOneof("kind") == "ack"
+    assert query(farm.database, "SELECT cores FROM cpu WHERE machine = 'm1'") == [(2,)]
