@@ -49,8 +49,12 @@ class ServerApp:
             ("grpc.keepalive_time_ms", 60_000), ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
             ("grpc.keepalive_permit_without_calls", 1)])
         service_pb2_grpc.add_MonitorServicer_to_server(MonitorService(self._ingest, self.database_path), self._server)
-        self.port = self._server.add_secure_port(settings.listen, server_credentials(pair, ca))
+        try:
+            self.port = self._server.add_secure_port(settings.listen, server_credentials(pair, ca))
+        except RuntimeError:  # grpcio raises where older versions returned 0
+            self.port = 0
         if self.port == 0:
+            self._ingest.close()  # its writer process must not outlive this failed start
             raise ConfigError(f"server.listen: cannot listen on {settings.listen} (in use or not a local address)")
         await self._server.start()
         if self._scheduler is None:

@@ -137,10 +137,11 @@ class _RecordsForParent(logging.Handler):
 
 def serve(conn: Connection, path: Path, retention_days: dict[str, int] | None) -> None:
     """The child's loop: one call, one reply, until `close` or until the parent is gone."""
-    # Ctrl-C and a service manager's SIGTERM reach the whole process group: the parent decides
-    # when the writer stops, after the last batch it acknowledges is committed
+    # Ctrl-C reaches the whole process group: the parent decides when the writer stops, after the
+    # last batch it acknowledges is committed. SIGTERM stays deadly: multiprocessing ends a child
+    # that way when its parent exits without closing it (a failed start), and a transaction it
+    # cuts short is rolled back, its batches sent again by their clients.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     records = _RecordsForParent()
     root = logging.getLogger()
     root.addHandler(records)

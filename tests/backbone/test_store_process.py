@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 from contextlib import closing
@@ -101,3 +102,15 @@ def test_a_store_failure_at_hello_is_a_one_line_refusal_and_the_server_goes_on(f
         conn.commit()
     assert _send(farm, [event("cpu", events_pb2.UPDATE, cores=2)], "outbox-2")[-1].WhichOneof("kind") == "ack"
     assert query(farm.database, "SELECT cores FROM cpu WHERE machine = 'm1'") == [(2,)]
+
+
+def test_a_port_in_use_is_one_line_and_the_writer_does_not_hold_the_exit(farm):
+    """The writer is started before the port is bound; a failed bind must still exit at once."""
+    with closing(socket.socket()) as busy:
+        busy.bind(("127.0.0.1", farm.port))
+        busy.listen()
+        result = subprocess.run(TEAFARM + ["server", "--config", str(farm.config)], capture_output=True, text=True,
+                                timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == \
+        f"teafarm: error: server.listen: cannot listen on 127.0.0.1:{farm.port} (in use or not a local address)"
