@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.store.reader import StoreReader, StoredEvent
-from monitor.store.registry import BY_NAME
+from protocol.registry import BY_NAME
 
 
 @dataclass(frozen=True)

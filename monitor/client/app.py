@@ -21,7 +21,7 @@ from monitor.client.outbox import Outbox
 from monitor.client.stream import Uplink
 from monitor.client.throttle import Throttle
 from monitor.tls import client_credentials
-from monitor.store.registry import STATE_TOPICS
+from protocol.registry import STATE_TOPICS
 from protocol import events_pb2
 from teafarm.config import Config
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from google.protobuf.message import Message
 
-from monitor.store.registry import BY_NAME
+from protocol.registry import BY_NAME
 from protocol import events_pb2
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from monitor.store.registry import STATE_TOPICS, Topic
+from protocol.registry import STATE_TOPICS, Topic
 from protocol import events_pb2
 
 Entities = dict[str, Message]

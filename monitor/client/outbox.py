@@ -17,7 +17,7 @@ from pathlib import Path
 from monitor.client.diff import State, entity_key
 from monitor.sqlite_tx import transaction
 from monitor.wal_checkpoint import WalCheckpointer
-from monitor.store.registry import BY_NAME, STATE_TOPICS, topic_of
+from protocol.registry import BY_NAME, STATE_TOPICS, topic_of
 from protocol import events_pb2, service_pb2
 
 CHUNK_BYTES = 1024 * 1024      # far below gRPC's 4 MiB default message limit

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.store.columns import fill_message
-from monitor.store.registry import BY_NAME, STATE_TOPICS, TOPICS
+from protocol.registry import BY_NAME, STATE_TOPICS, TOPICS
 from monitor.store.schema import EVENT_COLUMNS, topic_tables
 from monitor.store.store import connect
 from protocol import events_pb2

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from monitor.store.columns import Column, RowBuilder, columns_for
-from monitor.store.registry import TOPICS, Topic
+from protocol.registry import TOPICS, Topic
 
 STATE_META = [("machine", "TEXT NOT NULL"), ("id", "TEXT NOT NULL"), ("seq", "INTEGER"), ("time", "REAL"), ("server_time", "REAL")]
 EVENT_META = [("seq", "INTEGER PRIMARY KEY"), ("machine", "TEXT NOT NULL"), ("id", "TEXT NOT NULL"),

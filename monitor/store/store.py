@@ -15,7 +15,7 @@ from pathlib import Path
 
 from monitor.sqlite_tx import transaction
 from monitor.wal_checkpoint import WalCheckpointer
-from monitor.store.registry import topic_of
+from protocol.registry import topic_of
 from monitor.store.schema import EVENT_COLUMNS, STATE_COLUMNS, TopicTable, create_or_migrate, topic_tables
 from protocol import events_pb2
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.client.chia.logs.follower import LogFollower
+from monitor.client.follower import LogFollower
 
 
 @pytest.fixture(params=[True, False], ids=["held-open", "reopened-each-poll"], autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from monitor.client.chia.logs.follower import LogFollower
+from monitor.client.follower import LogFollower
 from monitor.client.plotters.bladebit import BladebitCudaLog, BladebitLog
 from monitor.client.plotters.chia_plotter import ChiaPlotterLog
 from monitor.client.plotters.job import PlotJob

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from monitor.client.chia.logs import events as ev
-from monitor.client.chia.logs.follower import LogFollower
+from monitor.client.follower import LogFollower
 from monitor.client.chia.logs.health import LogHealth, chia_log_level, warn_if_log_level_hides_info
 from monitor.client.chia.logs.parser import ChiaLogParser
 from monitor.client.collector import Collector
