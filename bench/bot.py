@@ -38,7 +38,6 @@ from pathlib import Path
 import grpc
 
 from bot.alerts.settings import AlertSettings, RuleSettings
-from bot.app import BotApp
 from bot.alerts.botdb import connect_botdb
 from bot.commands.base import CommandContext
 from bot.commands.dispatch import Dispatcher
@@ -52,6 +51,7 @@ from monitor.tls import client_credentials
 from monitor.store.reader import StoreReader
 from monitor.store.store import Store
 from protocol import chia_pb2, events_pb2, hardware_pb2, service_pb2, service_pb2_grpc
+from teafarm.apps import bot_app
 from teafarm.config import Config
 
 HOST = "127.0.0.1"
@@ -192,7 +192,7 @@ async def bench_latency(folder: Path, alerts: int) -> list[float]:
         latencies.extend(now - r["source_time"] for r in rows if r["source_time"])
         got.set()
 
-    app = BotApp(config, transports=[Recorder()], on_sent=on_sent)
+    app = bot_app(config, transports=[Recorder()], on_sent=on_sent)
     await app.start()
     try:
         pair = CertPair(folder / "certs" / "bench-farmer.crt", folder / "certs" / "bench-farmer.key")

@@ -17,12 +17,14 @@ from bot.alerts.quiet import QuietHours
 from bot.alerts.rules import resolved_kinds
 from bot.alerts.service import AlertService
 from bot.commands.base import CommandContext
+from bot.alerts.settings import AlertSettings
 from bot.commands.dispatch import Dispatcher, command_specs
+from bot.settings import BotSettings
 from bot.transports.base import Transport, TransportError
 from bot.transports.factory import build_transports
 from monitor.server.app import ServerApp
+from monitor.server.settings import ServerSettings
 from monitor.store.reader import StoreReader
-from teafarm.config import Config
 from teafarm.typed_config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -31,18 +33,17 @@ SILENCE_CHECK_SECONDS = 30
 HEARTBEAT_SECONDS = 60
 
 
-def botdb_path(config: Config) -> Path:
+def botdb_path(database: Path) -> Path:
     """bot.db lives beside the farm database."""
-    return config.data_path(config.server.database, "teafarm.db").with_name("bot.db")
+    return database.with_name("bot.db")
 
 
-def command_context(database: Path, bot_db: Path, config: Config) -> Callable[[], CommandContext]:
-    return lambda: CommandContext(StoreReader(database), connect_botdb(bot_db), config.bot.alerts)
+def command_context(database: Path, alerts: AlertSettings) -> Callable[[], CommandContext]:
+    return lambda: CommandContext(StoreReader(database), connect_botdb(botdb_path(database)), alerts)
 
 
-def check_alert_settings(config: Config) -> None:
+def check_alert_settings(settings: AlertSettings) -> None:
     """Alert config mistakes, one line each, before anything starts."""
-    settings = config.bot.alerts
     resolved_kinds(settings)
     QuietHours.parse(settings.quiet_hours)
     if settings.daily_summary:
@@ -66,24 +67,26 @@ def _hour_minute(text: str) -> tuple[int, int]:
 
 
 class BotApp:
-    def __init__(self, config: Config, transports: list[Transport] | None = None,
-                 clock: Callable[[], float] = time.time, on_sent=None) -> None:
-        check_alert_settings(config)
-        self.config = config
+    def __init__(self, settings: BotSettings, server: ServerSettings, data_dir: Path,
+                 transports: list[Transport] | None = None, clock: Callable[[], float] = time.time,
+                 on_sent=None) -> None:
+        """`server` with every path filled in (the server's settings: the bot embeds it)."""
+        check_alert_settings(settings.alerts)
+        self.settings = settings
         self.scheduler = AsyncIOScheduler()
-        self.server = ServerApp(config, self.scheduler)
-        self.transports = transports if transports is not None else build_transports(config.bot, command_specs())
-        self.botdb_path = botdb_path(config)
-        self.alerts = AlertService(self.server.database_path, self.botdb_path, config.bot.alerts, self.transports,
+        self.server = ServerApp(server, data_dir, self.scheduler)
+        self.transports = transports if transports is not None else build_transports(settings, command_specs())
+        self.botdb_path = botdb_path(self.server.database_path)
+        self.alerts = AlertService(self.server.database_path, self.botdb_path, settings.alerts, self.transports,
                                    clock, on_sent)
-        self.dispatcher = Dispatcher(command_context(self.server.database_path, self.botdb_path, config))
+        self.dispatcher = Dispatcher(command_context(self.server.database_path, settings.alerts))
         self._started: list[Transport] = []
 
     async def start(self) -> None:
         await self.server.start()
         await self.alerts.start()
         self.server.add_commit_listener(self.alerts.wake)
-        handler = guarded(self.dispatcher.handle, self.config.bot)
+        handler = guarded(self.dispatcher.handle, self.settings)
         for transport in self.transports:
             try:
                 await transport.start(handler)
@@ -96,7 +99,7 @@ class BotApp:
                  ", ".join(t.name for t in self._started) or "none", self.botdb_path)
 
     def _schedule(self) -> None:
-        settings = self.config.bot.alerts
+        settings = self.settings.alerts
         self.scheduler.add_job(self.alerts.tick, "interval", seconds=SILENCE_CHECK_SECONDS, id="silence-check")
         self.scheduler.add_job(self.alerts.housekeeping, "interval", hours=24, id="bot-housekeeping")
         if settings.daily_summary:

@@ -24,7 +24,7 @@ from copier.settings import CopierSettings
 from copier.status import CopierStatus, JobStatus, StatusFormatError, read_status, write_status
 from copier.targets import Target, TargetPool
 from copier.transfer import RateLimiter
-from copier.units import human_bytes, human_duration, human_rate
+from teafarm import units
 
 log = logging.getLogger("copier")
 
@@ -253,14 +253,14 @@ class Copier:
         name, folder = job.plot.path.name, job.target.folder
         job.status.rate_bytes_per_s = 0.0   # a rename or a check copies nothing
         if result.method == "rename":
-            log.info("moved %s (%s) to %s: renamed, same filesystem", name, human_bytes(result.size), folder)
+            log.info("moved %s (%s) to %s: renamed, same filesystem", name, units.size(result.size), folder)
         elif result.method == "already there":
             log.info("%s was already complete at %s (an earlier run was interrupted): removed the source", name, folder)
         else:
             rate = result.size / result.seconds if result.seconds > 0 else 0.0
             job.status.rate_bytes_per_s = rate
-            log.info("copied %s (%s) to %s in %s, %s", name, human_bytes(result.size), folder,
-                     human_duration(result.seconds), human_rate(rate))
+            log.info("copied %s (%s) to %s in %s, %s", name, units.size(result.size), folder,
+                     units.duration(result.seconds), units.rate(rate))
         if not result.source_removed:
             log.warning("%s: the source was removed or replaced during the move; left it alone", job.plot.path)
 

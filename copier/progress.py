@@ -6,7 +6,7 @@ import time
 from typing import TextIO
 
 from copier.status import JobStatus
-from copier.units import human_bytes, human_duration, human_rate
+from teafarm import units
 
 log = logging.getLogger("copier")
 
@@ -46,10 +46,10 @@ class Progress:
 def describe(job: JobStatus, now: float) -> str:
     """'45% of 101.4 GiB, 180.3 MB/s, ETA 5m10s'"""
     percent = 100 * job.bytes_done / job.bytes_total if job.bytes_total else 100
-    text = f"{percent:.0f}% of {human_bytes(job.bytes_total)}"
+    text = f"{percent:.0f}% of {units.size(job.bytes_total)}"
     if job.rate_bytes_per_s > 0:
         eta = (job.bytes_total - job.bytes_done) / job.rate_bytes_per_s
-        text += f", {human_rate(job.rate_bytes_per_s)}, ETA {human_duration(eta)}"
+        text += f", {units.rate(job.rate_bytes_per_s)}, ETA {units.duration(eta)}"
     return text
 
 

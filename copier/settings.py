@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from teafarm.typed_config import ConfigError
+
 
 @dataclass
 class CopierSettings:
@@ -22,3 +24,22 @@ class CopierSettings:
     keep_finished: int = 50            # finished and failed jobs kept in the status file ...
     keep_finished_hours: float = 24.0  # ... for at most this long
     progress_log_interval: float = 60.0  # seconds between progress log lines when not on a terminal
+
+
+def check_settings(settings: CopierSettings) -> None:
+    """User mistakes in the `copy` section, one line each."""
+    if not settings.sources:
+        raise ConfigError("copy.sources: no source folders (set copy.sources or pass --source)")
+    if not settings.targets:
+        raise ConfigError("copy.targets: no target folders (set copy.targets or pass --target)")
+    for key in ("writers_per_target", "max_writers"):
+        if getattr(settings, key) < 1:
+            raise ConfigError(f"copy.{key}: must be at least 1, got {getattr(settings, key)}")
+    for key in ("keep_finished", "bandwidth_limit_mb", "stable_seconds", "keep_finished_hours"):
+        if getattr(settings, key) < 0:
+            raise ConfigError(f"copy.{key}: must not be negative, got {getattr(settings, key)}")
+    for key in ("scan_interval", "retired_probe_seconds", "status_interval", "progress_log_interval"):
+        if getattr(settings, key) <= 0:
+            raise ConfigError(f"copy.{key}: must be more than 0 seconds, got {getattr(settings, key)}")
+    if not settings.exclude_marker or "/" in settings.exclude_marker:
+        raise ConfigError(f"copy.exclude_marker: must be a plain file name, got {settings.exclude_marker!r}")

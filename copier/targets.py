@@ -10,7 +10,7 @@ from pathlib import Path
 from copier.mover import PARTIAL_SUFFIX
 from copier.plots import expand_folders
 from copier.status import TargetStatus
-from copier.units import human_bytes
+from teafarm import units
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class TargetPool:
         except OSError as exc:
             return self.retire(target, exc.strerror or str(exc), now)
         if target.state != "available":
-            log.info("target %s: available again (%s free)", folder, human_bytes(target.free))
+            log.info("target %s: available again (%s free)", folder, units.size(target.free))
         target.state, target.error = "available", ""
         if not target.cleaned and target.writers == 0:
             remove_stale_partials(folder)

@@ -1,24 +1,16 @@
-"""The `teafarm` command. Each feature package adds its own subcommands (add_commands)."""
+"""The `teafarm` command: one module per subcommand group, each with `add_commands`."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 
-from teafarm import __version__
+from teafarm import __version__, up
+from teafarm.commands import bot, certs, chia, client, config, copy, server
 from teafarm.typed_config import ConfigError
 
-# modules with `add_commands(subparsers, common)`; each subcommand sets `func(args) -> int`
-FEATURE_COMMANDS = [
-    "teafarm.config_commands",
-    "monitor.certs_commands",
-    "monitor.server.commands",
-    "monitor.client.commands",
-    "monitor.client.chia.commands",
-    "bot.commands_cli",
-    "copier.commands",
-]
+# each module's `add_commands(subparsers, common)` sets `func(args) -> int` on its subcommands
+COMMAND_MODULES = [config, certs, server, client, chia, bot, up, copy]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,13 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="teafarm", description="Watch a Chia farm, talk to its owner, move plots safely.")
     parser.add_argument("--version", action="version", version=f"teafarm {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in FEATURE_COMMANDS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # a feature not built yet
+    for module in COMMAND_MODULES:
         module.add_commands(sub, common)
     return parser
 

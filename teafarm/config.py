@@ -6,7 +6,8 @@ Search order: --config, then TEAFARM_CONFIG, then ./config.yml, then the user co
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import socket
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +50,27 @@ class Config:
     def data_path(self, configured: Path, default_name: str) -> Path:
         """A configured path, or `default_name` inside the data folder when unset."""
         return configured if str(configured) not in ("", ".") else self.data_dir / default_name
+
+    # Each feature gets its own section with every path filled in, so none of them needs to know
+    # the data folder's layout or import this module.
+    def server_settings(self) -> ServerSettings:
+        s = self.server
+        return replace(s, database=self.data_path(s.database, "teafarm.db"),
+                       certificate=self.data_path(s.certificate, "certs/server.crt"),
+                       key=self.data_path(s.key, "certs/server.key"), ca=self.data_path(s.ca, "certs/ca.crt"))
+
+    def client_settings(self) -> ClientSettings:
+        s = self.client
+        machine = s.machine_name or socket.gethostname().split(".")[0]
+        return replace(s, machine_name=machine, outbox=self.data_path(s.outbox, "client-outbox.db"),
+                       certificate=self.data_path(s.certificate, f"certs/{machine}.crt"),
+                       key=self.data_path(s.key, f"certs/{machine}.key"), ca=self.data_path(s.ca, "certs/ca.crt"))
+
+    def copier_settings(self) -> CopierSettings:
+        return replace(self.copy, status_file=self.data_path(self.copy.status_file, "copier-status.json"))
+
+    def log_file(self) -> Path:
+        return self.data_path(self.logging.file, "logs/teafarm.log")
 
 
 def find_config_file(explicit: str | None) -> Path | None:

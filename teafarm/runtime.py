@@ -11,8 +11,7 @@ from teafarm.logs import setup_logging
 
 def setup_logging_from(config: Config) -> None:
     settings = config.logging
-    setup_logging(settings.level, settings.file_level, config.data_path(settings.file, "logs/teafarm.log"),
-                  settings.max_bytes, settings.backups)
+    setup_logging(settings.level, settings.file_level, config.log_file(), settings.max_bytes, settings.backups)
     logging.getLogger("teafarm").info("%s; data in %s", describe_source(config), config.data_dir)
 
 

@@ -1,38 +1,12 @@
-"""Numbers as people read them in a chat line."""
+"""Numbers as people read them in a chat line (sizes and durations: teafarm.units)."""
 from __future__ import annotations
 
 import time
 
 from bot.commands.base import CommandError
+from teafarm.units import duration, size  # noqa: F401 (the chat's formats are these too)
 
-_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB")
 _DURATION_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def size(n: float | None) -> str:
-    if not n:
-        return "0 B"
-    value, unit = float(n), 0
-    while value >= 1024 and unit < len(_UNITS) - 1:
-        value /= 1024
-        unit += 1
-    return f"{value:.0f} {_UNITS[unit]}" if unit == 0 else f"{value:.2f} {_UNITS[unit]}"
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    seconds = max(0, int(seconds))
-    if seconds < 90:
-        return f"{seconds} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    if seconds < 48 * 3600:
-        hours, rest = divmod(seconds, 3600)
-        return f"{hours} h {rest // 60} min" if rest >= 60 else f"{hours} h"
-    if seconds < 60 * 86400:
-        return f"{seconds / 86400:.1f} days"
-    return f"{seconds / (365.25 * 86400):.1f} years" if seconds >= 365 * 86400 else f"{seconds / 86400:.0f} days"
 
 
 def ago(timestamp: float | None, now: float | None = None) -> str:

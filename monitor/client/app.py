@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
+from pathlib import Path
 
 from monitor.certs import check_machine_name, ensure_client_cert
 from monitor.client.chia.setup import chia_collectors
@@ -18,12 +18,13 @@ from monitor.client.diff import State, apply_changes, diff_topic, entities_of
 from monitor.client.hardware import HardwareCollector
 from monitor.client.memory import release_freed_memory
 from monitor.client.outbox import Outbox
+from monitor.client.chia.settings import ChiaSettings
+from monitor.client.settings import ClientSettings
 from monitor.client.stream import Uplink
 from monitor.client.throttle import Throttle
 from monitor.tls import client_credentials
 from protocol.registry import STATE_TOPICS
 from protocol import events_pb2
-from teafarm.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +34,24 @@ FIRST_RESYNC_WAIT = 30
 BIG_BATCH = 10_000          # events: after queueing this many, freed memory goes back to the OS
 
 
-def machine_name(config: Config) -> str:
-    return check_machine_name(config.client.machine_name or socket.gethostname().split(".")[0])
-
-
-def build_collectors(config: Config) -> list[Collector]:
-    collectors: list[Collector] = [HardwareCollector(config.client.extra_mounts)]
-    if config.chia.enabled:
-        collectors += chia_collectors(config.chia, config.data_dir / "client-state")
-    collectors.append(CopierStatusCollector(config.data_path(config.copy.status_file, "copier-status.json")))
+def build_collectors(settings: ClientSettings, chia: ChiaSettings, copier_status_file: Path,
+                     state_dir: Path) -> list[Collector]:
+    collectors: list[Collector] = [HardwareCollector(settings.extra_mounts)]
+    if chia.enabled:
+        collectors += chia_collectors(chia, state_dir)
+    collectors.append(CopierStatusCollector(copier_status_file))
     return collectors
 
 
 class ClientApp:
-    def __init__(self, config: Config, collectors: list[Collector] | None = None) -> None:
-        self.config = config
-        self.machine = machine_name(config)
-        self.collectors = collectors if collectors is not None else build_collectors(config)
-        self.throttle = Throttle(config.client.throttle)
+    def __init__(self, settings: ClientSettings, data_dir: Path, collectors: list[Collector]) -> None:
+        """`settings` with the machine name and every path filled in; `data_dir` holds the farm CA
+        when this machine is the server too (its certificate is then made on the first start)."""
+        self.settings = settings
+        self.data_dir = data_dir
+        self.machine = check_machine_name(settings.machine_name)
+        self.collectors = collectors
+        self.throttle = Throttle(settings.throttle)
         self.outbox: Outbox | None = None
         self.base: State = {}
         self.uplink: Uplink | None = None
@@ -61,11 +62,10 @@ class ClientApp:
         self._last_entities: dict[str, dict] = {t.name: {} for t in STATE_TOPICS}  # as last collected
 
     async def start(self) -> None:
-        config, settings = self.config, self.config.client
-        pair = ensure_client_cert(config.data_dir, config.data_path(settings.certificate, f"certs/{self.machine}.crt"),
-                                  config.data_path(settings.key, f"certs/{self.machine}.key"), self.machine)
-        credentials = client_credentials(pair, config.data_path(settings.ca, "certs/ca.crt"))
-        self.outbox = Outbox(config.data_path(settings.outbox, "client-outbox.db"))
+        settings = self.settings
+        pair = ensure_client_cert(self.data_dir, settings.certificate, settings.key, self.machine)
+        credentials = client_credentials(pair, settings.ca)
+        self.outbox = Outbox(settings.outbox)
         self.base = self.outbox.load_base()
         self.uplink = Uplink(settings.server, credentials, self.outbox, self.machine, settings.heartbeat, self._resync)
         for collector in self.collectors:
@@ -106,7 +106,7 @@ class ClientApp:
                 self._held.update(t.name for t in STATE_TOPICS)  # diff what was collected again next time
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), self.config.client.interval)
+                await asyncio.wait_for(self._wake.wait(), self.settings.interval)
             except asyncio.TimeoutError:
                 pass
             await asyncio.sleep(max(0.0, MIN_SNAPSHOT_GAP - (time.monotonic() - started)))

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import grpc
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,8 +15,8 @@ from monitor.server.ingest import Ingest
 from monitor.server.service import MonitorService
 from monitor.server.store_process import StoreFailed, StoreProcess
 from monitor.tls import server_credentials
+from monitor.server.settings import ServerSettings
 from protocol import service_pb2_grpc
-from teafarm.config import Config
 from teafarm.typed_config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,11 @@ RETENTION_EVERY_HOURS = 6
 
 
 class ServerApp:
-    def __init__(self, config: Config, scheduler: AsyncIOScheduler | None = None) -> None:
-        self.config = config
-        self.database_path = config.data_path(config.server.database, "teafarm.db")
+    def __init__(self, settings: ServerSettings, data_dir: Path, scheduler: AsyncIOScheduler | None = None) -> None:
+        """`settings` with every path filled in; `data_dir` holds the farm CA made on a first start."""
+        self.settings = settings
+        self.data_dir = data_dir
+        self.database_path = settings.database
         self._scheduler = scheduler
         self._own_scheduler = scheduler is None
         self.port = 0
@@ -34,11 +37,9 @@ class ServerApp:
         self._ingest: Ingest | None = None
 
     async def start(self) -> None:
-        config, settings = self.config, self.config.server
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-        pair = ensure_server_certs(config.data_dir, config.data_path(settings.certificate, "certs/server.crt"),
-                                   config.data_path(settings.key, "certs/server.key"), settings.names)
-        ca = config.data_path(settings.ca, "certs/ca.crt")
+        settings = self.settings
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        pair = ensure_server_certs(self.data_dir, settings.certificate, settings.key, settings.names)
         try:
             self._ingest = Ingest(StoreProcess(self.database_path, settings.retention_days))
         except StoreFailed as exc:
@@ -50,7 +51,7 @@ class ServerApp:
             ("grpc.keepalive_permit_without_calls", 1)])
         service_pb2_grpc.add_MonitorServicer_to_server(MonitorService(self._ingest, self.database_path), self._server)
         try:
-            self.port = self._server.add_secure_port(settings.listen, server_credentials(pair, ca))
+            self.port = self._server.add_secure_port(settings.listen, server_credentials(pair, settings.ca))
         except RuntimeError:  # grpcio raises where older versions returned 0
             self.port = 0
         if self.port == 0:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from monitor.client.app import ClientApp
+from teafarm.apps import client_app
 from monitor.client.collector import Collector
 from protocol import hardware_pb2
 from teafarm.config import parse_config_file
@@ -30,7 +30,7 @@ class Scripted(Collector):
 
 
 async def _with_client(config, collectors, script) -> None:
-    app = ClientApp(config, collectors=collectors)
+    app = client_app(config, collectors=collectors)
     await app.start()
     try:
         await asyncio.wait_for(app.uplink.resynced.wait(), 30)

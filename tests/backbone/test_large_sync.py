@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from monitor.client.app import ClientApp
+from teafarm.apps import client_app
 from monitor.client.collector import Collector
 from protocol import chia_pb2
 from teafarm.config import parse_config_file
@@ -29,7 +29,7 @@ class SyntheticHarvester(Collector):
 
 
 async def _run_client(config, collector, until) -> None:
-    app = ClientApp(config, collectors=[collector])
+    app = client_app(config, collectors=[collector])
     await app.start()
     try:
         for _ in range(600):

@@ -31,7 +31,7 @@ def test_alert_config_mistakes_are_one_line(tmp_path, alerts, message):
     config = tmp_path / "config.yml"
     config.write_text(f"data_dir: {tmp_path / 'data'}\nbot:\n  alerts:\n    {alerts}\n")
     with pytest.raises(ConfigError) as error:
-        check_alert_settings(parse_config_file(config))
+        check_alert_settings(parse_config_file(config).bot.alerts)
     assert message in str(error.value) and "\n" not in str(error.value)
     result = subprocess.run([*TEAFARM, "bot", "--config", str(config)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
@@ -41,8 +41,8 @@ def test_the_bot_schedules_silence_checks_summary_heartbeat_and_housekeeping(tmp
     config = tmp_path / "config.yml"
     config.write_text(f"data_dir: {tmp_path / 'data'}\nbot:\n  alerts:\n    daily_summary: '07:45'\n"
                       f"    heartbeat_url: http://127.0.0.1:9/ping\n")
-    from bot.app import BotApp
-    app = BotApp(parse_config_file(config), transports=[])
+    from teafarm.apps import bot_app
+    app = bot_app(parse_config_file(config), transports=[])
     app._schedule()
     jobs = {job.id: job for job in app.scheduler.get_jobs()}
     assert set(jobs) == {"silence-check", "bot-housekeeping", "daily-summary", "heartbeat"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from copier.commands import check_settings
+from copier.settings import check_settings
 from copier.settings import CopierSettings
 from teafarm.config import parse_config_file
 from teafarm.typed_config import ConfigError

@@ -1,16 +1,16 @@
-"""`teafarm bot`, `teafarm ask "/farm"` and `teafarm up` (bot + local client + copier)."""
+"""`teafarm up`: bot + local client (+ copier when configured) on one machine, the first run of a
+new user; `teafarm bot` is the same without the client and the copier."""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-import os
 import subprocess
 import sys
 
+from teafarm.apps import bot_app, client_app
 from teafarm.config import Config, load_config
 from teafarm.runtime import setup_logging_from, wait_for_shutdown_signal
-from teafarm.typed_config import ConfigError
 
 log = logging.getLogger("teafarm")
 
@@ -18,37 +18,23 @@ STOP_TIMEOUT = 15     # seconds each part (copier, client, bot) gets to stop aft
 
 
 def add_commands(sub, common) -> None:
-    bot = sub.add_parser("bot", parents=[common], help="run the chat bot with the monitoring server embedded")
-    bot.set_defaults(func=run_bot)
-    ask = sub.add_parser("ask", parents=[common], help='answer one bot command from the shell, e.g. teafarm ask "/farm"')
-    ask.add_argument("text", help='the command as typed in a chat, e.g. "/missed 7d"')
-    ask.set_defaults(func=run_ask)
     up = sub.add_parser("up", parents=[common], help="run bot + client (+ copier when configured) on this machine")
     up.set_defaults(func=run_up)
-
-
-def run_bot(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    setup_logging_from(config)
-    return asyncio.run(_serve(config, with_client=False))
 
 
 def run_up(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     setup_logging_from(config)
-    return asyncio.run(_serve(config, with_client=True))
+    return asyncio.run(serve(config, with_client=True))
 
 
-async def _serve(config: Config, with_client: bool) -> int:
-    from bot.app import BotApp  # imported here: every `teafarm` command builds the whole parser
-
-    bot = BotApp(config)
+async def serve(config: Config, with_client: bool) -> int:
+    bot = bot_app(config)
     client = copier = None
     await bot.start()
     try:
         if with_client:
-            from monitor.client.app import ClientApp
-            client = ClientApp(config)
+            client = client_app(config)
             await client.start()
             copier = start_copier(config)
         signal_name = await wait_for_shutdown_signal()
@@ -91,26 +77,3 @@ def stop_copier(process: subprocess.Popen) -> None:
             log.warning("copier did not stop within %d s: killing it", STOP_TIMEOUT)
             process.kill()
             process.wait()
-
-
-def run_ask(args: argparse.Namespace) -> int:
-    from bot import render
-    from bot.app import botdb_path, command_context
-    from bot.commands.dispatch import Dispatcher
-    from bot.transports.base import Incoming
-
-    config = load_config(args.config)
-    database = config.data_path(config.server.database, "teafarm.db")
-    if not database.is_file():
-        raise ConfigError(f"{database}: no farm database yet (start `teafarm bot` or `teafarm up` first)")
-    dispatcher = Dispatcher(command_context(database, botdb_path(config), config))
-    text = args.text if args.text.startswith(("/", "!")) else "/" + args.text
-    try:
-        reply = dispatcher.run(Incoming("shell", "shell", "shell", "shell", text, is_dm=True, is_admin=True))
-    finally:
-        dispatcher.close()
-    try:
-        print(render.plain(reply), flush=True)
-    except BrokenPipeError:       # `teafarm ask /harvesters | head`: the reader has all it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0

@@ -1,4 +1,4 @@
-"""`teafarm copy`: the CLI glue around the copier (config, logging, signals, one instance)."""
+"""`teafarm copy`: the command-line glue around the copier (config, logging, signals, one instance)."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +13,7 @@ from dataclasses import replace
 from copier.copier import Copier
 from copier.lock import AlreadyRunning, SingleInstance
 from copier.progress import Progress
-from copier.settings import CopierSettings
+from copier.settings import check_settings
 from teafarm.config import load_config
 from teafarm.runtime import setup_logging_from
 from teafarm.typed_config import ConfigError
@@ -34,10 +34,10 @@ def add_commands(sub, common) -> None:
 
 def run_copy(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    settings = replace(config.copy, sources=args.source or config.copy.sources,
+    settings = replace(config.copier_settings(), sources=args.source or config.copy.sources,
                        targets=args.target or config.copy.targets)
     check_settings(settings)
-    status_path = config.data_path(settings.status_file, "copier-status.json")
+    status_path = settings.status_file
     setup_logging_from(config)
     stop = threading.Event()
     for name in ("SIGINT", "SIGTERM"):
@@ -51,25 +51,6 @@ def run_copy(args: argparse.Namespace) -> int:
             return Copier(settings, status_path, stop, progress).run(once=args.once)
     except AlreadyRunning as exc:
         raise ConfigError(str(exc)) from None
-
-
-def check_settings(settings: CopierSettings) -> None:
-    """User mistakes in the `copy` section, one line each."""
-    if not settings.sources:
-        raise ConfigError("copy.sources: no source folders (set copy.sources or pass --source)")
-    if not settings.targets:
-        raise ConfigError("copy.targets: no target folders (set copy.targets or pass --target)")
-    for key in ("writers_per_target", "max_writers"):
-        if getattr(settings, key) < 1:
-            raise ConfigError(f"copy.{key}: must be at least 1, got {getattr(settings, key)}")
-    for key in ("keep_finished", "bandwidth_limit_mb", "stable_seconds", "keep_finished_hours"):
-        if getattr(settings, key) < 0:
-            raise ConfigError(f"copy.{key}: must not be negative, got {getattr(settings, key)}")
-    for key in ("scan_interval", "retired_probe_seconds", "status_interval", "progress_log_interval"):
-        if getattr(settings, key) <= 0:
-            raise ConfigError(f"copy.{key}: must be more than 0 seconds, got {getattr(settings, key)}")
-    if not settings.exclude_marker or "/" in settings.exclude_marker:
-        raise ConfigError(f"copy.exclude_marker: must be a plain file name, got {settings.exclude_marker!r}")
 
 
 def warn_missing_sources(patterns: list[str]) -> None:

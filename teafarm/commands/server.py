@@ -1,6 +1,7 @@
 """`teafarm server`: the backend without chat (database and ingest only)."""
 from __future__ import annotations
 
+from teafarm.apps import server_app
 from teafarm.runtime import run_service
 
 
@@ -10,6 +11,4 @@ def add_commands(sub, common) -> None:
 
 
 def run(args) -> int:
-    from monitor.server.app import ServerApp  # imported here: every `teafarm` command builds the parser
-
-    return run_service(args.config, ServerApp)
+    return run_service(args.config, server_app)

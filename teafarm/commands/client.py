@@ -1,6 +1,7 @@
 """`teafarm client`: runs headless on every machine of the farm."""
 from __future__ import annotations
 
+from teafarm.apps import client_app
 from teafarm.runtime import run_service
 
 
@@ -10,6 +11,4 @@ def add_commands(sub, common) -> None:
 
 
 def run(args) -> int:
-    from monitor.client.app import ClientApp  # imported here: every `teafarm` command builds the parser
-
-    return run_service(args.config, ClientApp)
+    return run_service(args.config, client_app)

@@ -31,8 +31,8 @@ def run_init(args: argparse.Namespace) -> int:
         raise ConfigError(f"{ca.certificate}: a farm CA exists already (use --force to replace it)")
     create_ca(ca)
     names = args.names or config.server.names
-    server = CertPair(config.data_path(config.server.certificate, "certs/server.crt"),
-                      config.data_path(config.server.key, "certs/server.key"))
+    settings = config.server_settings()
+    server = CertPair(settings.certificate, settings.key)
     issue(ca, server, "teafarm server", names, server=True)
     print(f"farm CA: {ca.certificate} (key {ca.key}: keep it private)")
     print(f"server certificate: {server.certificate} for {', '.join(names)}")
