@@ -9,9 +9,10 @@ this runs beside the writer on another core.
 
 A checkpoint beside a writer that keeps appending never catches up with the end of the WAL, and
 SQLite starts the WAL over only after one has: under steady load the file would grow without end.
-So once the WAL is past WAL_LIMIT, the writer's next commit checkpoints the little the background
-one left, itself (nothing can append meanwhile), and its next transaction starts the WAL over,
-truncated back to WAL_LIMIT.
+So once the WAL is past WAL_LIMIT, the writer's next commit checkpoints what the background one
+left, itself (nothing can append meanwhile), and its next transaction starts the WAL over,
+truncated back to WAL_LIMIT. The writer checks the WAL's size itself (a stat per commit): waiting
+for the thread to notice let the WAL grow without bound on a machine too busy to schedule it.
 """
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ class WalCheckpointer:
         self.wal_limit = wal_limit
         self._rows_written = 0        # by the writer as of its last commit (its connection's total_changes)
         self._rows_checkpointed = 0
-        self._catch_up = False        # set by the thread: the writer should finish the checkpoint
         self._due = threading.Event()
+        self._one_at_a_time = threading.Lock()   # a checkpoint beside a running one is refused (SQLITE_BUSY)
         self._stopping = False
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
         self._thread = threading.Thread(target=self._run, name=f"wal-checkpoint {path.name}", daemon=True)
@@ -53,8 +54,7 @@ class WalCheckpointer:
 
     def committed(self) -> None:
         """The writer committed (called on the writer's thread)."""
-        if self._catch_up:
-            self._catch_up = False
+        if self._wal_size() > self.wal_limit:
             self._checkpoint(self._writer)
         self._rows_written = rows_written = self._writer.total_changes
         if rows_written - self._rows_checkpointed >= self.rows:
@@ -75,11 +75,11 @@ class WalCheckpointer:
                 continue
             self._rows_checkpointed = written
             self._checkpoint(self._conn)
-            self._catch_up = self._wal_size() > self.wal_limit
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
         try:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            with self._one_at_a_time:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as exc:  # a full disk, say: the WAL keeps the data; the next one retries
             log.warning("checkpoint of %s failed: %s", self.path, exc)
 
