@@ -1,4 +1,5 @@
-"""The bot's own sqlite file (bot.db beside the store): alert state, outbox, mutes, cursors, rollups.
+"""The bot's own sqlite file (bot.db beside the store): alert state (its table belongs to
+bot.alerts.lifecycle), outbox, mutes, cursors, rollups.
 
 Kept apart from the store so the store keeps one writer; several connections (the alert engine,
 the command thread, `teafarm ask`) may open it at once: WAL and a busy timeout make that safe, and
@@ -7,22 +8,15 @@ every change that must happen together runs in one BEGIN IMMEDIATE transaction.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
+
+from bot.alerts import lifecycle
+from monitor.sqlite_tx import transaction
 
 HISTOGRAM_BINS = 12          # lookup-time bins of the farming rollup (bot.stats.rollup.LOOKUP_EDGES + 1)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS alerts (
-    rule TEXT NOT NULL, machine TEXT NOT NULL, key TEXT NOT NULL,
-    status TEXT NOT NULL,                 -- pending (waiting for debounce or grace) or firing
-    severity TEXT NOT NULL, title TEXT NOT NULL, detail TEXT NOT NULL,
-    harvester TEXT NOT NULL DEFAULT '', harvester_id TEXT NOT NULL DEFAULT '',
-    since REAL NOT NULL, due REAL NOT NULL, announced INTEGER NOT NULL DEFAULT 0,
-    reminders INTEGER NOT NULL DEFAULT 0, next_reminder REAL,
-    outbox_id INTEGER,                    -- its announcement, rewritten with the latest detail until sent
-    PRIMARY KEY (rule, machine, key));
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY, created REAL NOT NULL, not_before REAL NOT NULL,
     machine TEXT NOT NULL, severity TEXT NOT NULL, rule TEXT NOT NULL, reply TEXT NOT NULL,
@@ -56,24 +50,12 @@ def connect_botdb(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA busy_timeout = 30000")
     with transaction(conn):
-        for statement in SCHEMA.split(";"):
+        for statement in [*SCHEMA.split(";"), lifecycle.SCHEMA]:
             if statement.strip():
                 conn.execute(statement)
         for statement in farming_tables(HISTOGRAM_BINS):
             conn.execute(statement)
     return conn
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection):
-    """BEGIN IMMEDIATE ... COMMIT; rolled back on any error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def get_cursor(conn: sqlite3.Connection, name: str) -> int:

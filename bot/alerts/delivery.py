@@ -16,12 +16,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from bot.alerts.botdb import transaction
 from bot.alerts.messages import from_json, merged
 from bot.alerts.outbox import enqueue, mark_delivered, ready, wanted_by
 from bot.alerts.settings import AlertSettings
 from bot.reply import Reply
 from bot.transports.base import Transport, TransportError
+from monitor.sqlite_tx import transaction
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,10 @@ One batch of events, the rules' memory, the alert state, the new outbox rows and
 in ONE bot.db transaction: after a crash the batch is simply processed again, so no alert is lost
 and none is written twice.
 
-An alert per (alert name, machine, key) is: pending (waiting for its debounce or a grace period;
-dropped silently if the problem goes away first), then firing (announced once, reminded with
-backoff), then gone (one "recovered" message). Grace: in the first `startup_grace` seconds after
-the bot starts only critical alerts go out, and a machine's first `startup_grace` seconds (its
-initial full sync) announce nothing; what is still wrong afterwards is announced then.
+The engine decides when an alert moves (bot.alerts.lifecycle keeps its states: pending, firing,
+gone). Grace: in the first `startup_grace` seconds after the bot starts only critical alerts go
+out, and a machine's first `startup_grace` seconds (its initial full sync) announce nothing; what
+is still wrong afterwards is announced then.
 """
 from __future__ import annotations
 
@@ -17,11 +16,14 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
-from bot.alerts.botdb import get_cursor, set_cursor, transaction
+from bot.alerts import lifecycle
+from bot.alerts.botdb import get_cursor, set_cursor
+from bot.alerts.lifecycle import Alert
 from bot.alerts.messages import alert_reply, recovery_reply, reminder_reply
 from bot.alerts.mutes import Mute, active_mutes, is_muted
-from bot.alerts.outbox import enqueue, rewrite_unsent
+from bot.alerts.outbox import enqueue
 from bot.alerts.quiet import QuietHours
 from bot.alerts.rules import Finding, Rule, RuleContext, all_rules, resolved_kinds
 from bot.alerts.rules.base import Memory
@@ -30,6 +32,7 @@ from bot.alerts.rules.plots import seed as seed_plots
 from bot.alerts.settings import AlertSettings
 from bot.alerts.transition import transition_of
 from bot.stats.harvesters import machines_of
+from monitor.sqlite_tx import transaction
 from monitor.store.reader import StoreReader
 
 log = logging.getLogger(__name__)
@@ -127,22 +130,19 @@ class AlertEngine:
         with transaction(self.botdb):
             mutes = active_mutes(self.botdb, now)
             first_seen = None
-            for row in self.botdb.execute("SELECT * FROM alerts WHERE status = 'pending' AND due <= ?", (now,)).fetchall():
+            for alert in lifecycle.due_pending(self.botdb, now):
                 if first_seen is None:
                     first_seen = self._first_seen(now)
-                if self._still_pending(row):          # not announced just now with an alert of the same cause
-                    self._announce_with_cause(row, now, mutes, first_seen)
-            for row in self.botdb.execute("SELECT * FROM alerts WHERE status = 'firing' AND next_reminder <= ?", (now,)).fetchall():
-                if is_muted(mutes, row["rule"], row["machine"], row["harvester_id"]):
+                if lifecycle.is_pending(self.botdb, alert):   # not announced just now with an alert of the same cause
+                    self._announce_with_cause(alert, now, mutes, first_seen)
+            for alert in lifecycle.due_reminders(self.botdb, now):
+                if is_muted(mutes, alert.rule, alert.machine, alert.harvester_id):
                     continue
-                if not row["announced"]:          # muted when it fired, unmuted since: announce it now
-                    self._announce(row, now, mutes)
+                if not alert.announced:          # muted when it fired, unmuted since: announce it now
+                    self._announce(alert, now, mutes)
                     continue
-                reminders = row["reminders"] + 1
-                interval = min(self.settings.reminder_first * 2 ** reminders, self.settings.reminder_max)
-                self.botdb.execute("UPDATE alerts SET reminders = ?, next_reminder = ? WHERE rule = ? AND machine = ? AND key = ?",
-                                   (reminders, now + interval, row["rule"], row["machine"], row["key"]))
-                self._send(reminder_reply(row, now), row["machine"], row["rule"], row["severity"], now, None)
+                lifecycle.remind(self.botdb, alert, now, self.settings)
+                self._send(reminder_reply(alert, now), alert.machine, alert.rule, alert.severity, now, None)
 
     # -- internals ------------------------------------------------------------------------------
     def _context(self, now: float) -> RuleContext:
@@ -168,67 +168,49 @@ class AlertEngine:
         if not enabled:
             return
         severity = f.severity or kind.severity
-        key = (f.rule, f.machine, f.key)
         if f.one_shot:
             if is_muted(mutes, f.rule, f.machine, f.harvester_id):
                 return
-            row = {"title": f.title, "detail": f.detail, "machine": f.machine, "harvester": f.harvester, "severity": severity}
             hold = max(now, self._grace_until(f.machine, severity, first_seen))
-            self._send(alert_reply(row), f.machine, f.rule, severity, now, f.source_time, hold)
+            self._send(alert_reply(replace(f, severity=severity)), f.machine, f.rule, severity, now, f.source_time, hold)
             return
-        row = self.botdb.execute("SELECT * FROM alerts WHERE rule = ? AND machine = ? AND key = ?", key).fetchone()
+        alert = lifecycle.find(self.botdb, f.rule, f.machine, f.key)
         if f.active:
-            if row is not None:
-                if f.detail and f.detail != row["detail"]:
-                    self.botdb.execute("UPDATE alerts SET detail = ? WHERE rule = ? AND machine = ? AND key = ?", (f.detail, *key))
-                    if row["outbox_id"] is not None:
-                        rewrite_unsent(self.botdb, row["outbox_id"], alert_reply({**dict(row), "detail": f.detail}))
+            if alert is not None:
+                if f.detail and f.detail != alert.detail:
+                    lifecycle.update_detail(self.botdb, alert, f.detail)
                 return
             due = max(now + kind.debounce, self._grace_until(f.machine, severity, first_seen))
-            self.botdb.execute(
-                "INSERT INTO alerts (rule, machine, key, status, severity, title, detail, harvester, harvester_id, since, due) "
-                "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
-                (*key, severity, f.title, f.detail, f.harvester, f.harvester_id, now, due))
+            alert = lifecycle.begin(self.botdb, f, severity, now, due)
             if due <= now:
-                fresh = self.botdb.execute("SELECT * FROM alerts WHERE rule = ? AND machine = ? AND key = ?", key).fetchone()
-                self._announce_with_cause(fresh, now, mutes, first_seen, f.source_time)
+                self._announce_with_cause(alert, now, mutes, first_seen, f.source_time)
             return
-        if row is None:
+        if alert is None:
             return
-        self.botdb.execute("DELETE FROM alerts WHERE rule = ? AND machine = ? AND key = ?", key)
-        if row["announced"] and not is_muted(mutes, f.rule, f.machine, row["harvester_id"]):
-            self._send(recovery_reply(row, f.detail, now), f.machine, f.rule, "ok", now, f.source_time)
+        lifecycle.forget(self.botdb, alert)
+        if alert.announced and not is_muted(mutes, f.rule, f.machine, alert.harvester_id):
+            self._send(recovery_reply(alert, f.detail, now), f.machine, f.rule, "ok", now, f.source_time)
 
-    def _announce_with_cause(self, row: sqlite3.Row, now: float, mutes: list[Mute], first_seen: dict[str, float],
+    def _announce_with_cause(self, alert: Alert, now: float, mutes: list[Mute], first_seen: dict[str, float],
                              source_time: float | None = None) -> None:
-        """Announce `row` and, with it, the alerts of its machine whose problems began within
+        """Announce `alert` and, with it, the alerts of its machine whose problems began within
         `group_window` of its own (one cause: a disk unplugged is disk gone, plots lost, plots
         unreadable), even if their own debounce has not run out: they go out as one message."""
-        self._announce(row, now, mutes, source_time)
+        self._announce(alert, now, mutes, source_time)
         window = self.settings.group_window
         if window <= 0:
             return
-        for other in self.botdb.execute("SELECT * FROM alerts WHERE status = 'pending' AND machine = ? AND since BETWEEN ? AND ?",
-                                        (row["machine"], row["since"] - window, row["since"] + window)).fetchall():
-            if self._grace_until(other["machine"], other["severity"], first_seen) <= now:
+        for other in lifecycle.same_cause(self.botdb, alert, window):
+            if self._grace_until(other.machine, other.severity, first_seen) <= now:
                 self._announce(other, now, mutes, source_time)
-
-    def _still_pending(self, row: sqlite3.Row) -> bool:
-        found = self.botdb.execute("SELECT status FROM alerts WHERE rule = ? AND machine = ? AND key = ?",
-                                   (row["rule"], row["machine"], row["key"])).fetchone()
-        return found is not None and found[0] == "pending"
 
     def _first_seen(self, now: float) -> dict[str, float]:
         return {m["machine"]: m["first_seen"] or now for m in self.reader.machines()}
 
-    def _announce(self, row: sqlite3.Row, now: float, mutes: list[Mute], source_time: float | None = None) -> None:
-        muted = is_muted(mutes, row["rule"], row["machine"], row["harvester_id"])
-        # a muted alert is re-checked every sweep (next_reminder = now) so /unmute announces it at once
-        next_reminder = now if muted else now + self.settings.reminder_first
-        outbox_id = None if muted else self._send(alert_reply(row), row["machine"], row["rule"], row["severity"], now, source_time)
-        self.botdb.execute("UPDATE alerts SET status = 'firing', announced = ?, next_reminder = ?, outbox_id = ? "
-                           "WHERE rule = ? AND machine = ? AND key = ?",
-                           (int(not muted), next_reminder, outbox_id, row["rule"], row["machine"], row["key"]))
+    def _announce(self, alert: Alert, now: float, mutes: list[Mute], source_time: float | None = None) -> None:
+        muted = is_muted(mutes, alert.rule, alert.machine, alert.harvester_id)
+        outbox_id = None if muted else self._send(alert_reply(alert), alert.machine, alert.rule, alert.severity, now, source_time)
+        lifecycle.fire(self.botdb, alert, now, outbox_id, self.settings)
 
     def _send(self, reply, machine: str, rule: str, severity: str, now: float, source_time: float | None,
               hold: float | None = None) -> int:

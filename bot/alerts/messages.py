@@ -3,10 +3,14 @@ the harvester."""
 from __future__ import annotations
 
 import json
-import sqlite3
+from typing import TYPE_CHECKING
 
 from bot.commands.format import duration
 from bot.reply import Reply, Section
+
+if TYPE_CHECKING:        # lifecycle renders its announcements with alert_reply
+    from bot.alerts.lifecycle import Alert
+    from bot.alerts.rules.base import Finding
 
 ORDER = {"critical": 0, "warning": 1, "info": 2, "ok": 3}
 
@@ -22,18 +26,19 @@ def _lines(detail: str, machine: str, harvester: str) -> list[str]:
     return [line for line in (detail, _where(machine, harvester)) if line]
 
 
-def alert_reply(row: sqlite3.Row | dict) -> Reply:
-    return Reply(row["title"], [Section(lines=_lines(row["detail"], row["machine"], row["harvester"]))], row["severity"])
+def alert_reply(alert: Alert | Finding) -> Reply:
+    """An alert's announcement, or news (a one-shot finding with its severity resolved)."""
+    return Reply(alert.title, [Section(lines=_lines(alert.detail, alert.machine, alert.harvester))], alert.severity)
 
 
-def reminder_reply(row: sqlite3.Row | dict, now: float) -> Reply:
-    return Reply(f"Still: {row['title']} (for {duration(now - row['since'])})",
-                 [Section(lines=_lines(row["detail"], row["machine"], row["harvester"]))], row["severity"])
+def reminder_reply(alert: Alert, now: float) -> Reply:
+    return Reply(f"Still: {alert.title} (for {duration(now - alert.since)})",
+                 [Section(lines=_lines(alert.detail, alert.machine, alert.harvester))], alert.severity)
 
 
-def recovery_reply(row: sqlite3.Row | dict, detail: str, now: float) -> Reply:
-    text = detail or f"after {duration(now - row['since'])}"
-    return Reply(f"Recovered: {row['title']}", [Section(lines=_lines(text, row["machine"], row["harvester"]))], "ok")
+def recovery_reply(alert: Alert, detail: str, now: float) -> Reply:
+    text = detail or f"after {duration(now - alert.since)}"
+    return Reply(f"Recovered: {alert.title}", [Section(lines=_lines(text, alert.machine, alert.harvester))], "ok")
 
 
 def to_json(reply: Reply) -> str:

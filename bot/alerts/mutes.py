@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from bot.alerts.botdb import transaction
+from monitor.sqlite_tx import transaction
 
 KINDS = ("rule", "machine", "harvester")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from bot.alerts.botdb import transaction
 from bot.alerts.messages import to_json
 from bot.reply import Reply
+from monitor.sqlite_tx import transaction
 
 
 def enqueue(conn: sqlite3.Connection, reply: Reply, machine: str, rule: str, now: float, not_before: float,

@@ -1,23 +1,23 @@
 """The daily summary: the /farm figures and what is still open, once a day at a configured time."""
 from __future__ import annotations
 
-from bot.alerts.botdb import transaction
+from bot.alerts.lifecycle import FIRING, open_alerts
 from bot.alerts.outbox import enqueue
 from bot.commands.base import CommandContext
 from bot.commands.farm import farm
 from bot.reply import Reply, Section
 from bot.transports.base import Incoming
+from monitor.sqlite_tx import transaction
 
 SUMMARY_ASKER = Incoming("scheduler", "", "", "daily summary", "/farm", is_admin=False)
 
 
 def daily_summary(ctx: CommandContext) -> Reply:
     report = farm(ctx, "", SUMMARY_ASKER)
-    open_alerts = [f"[{r['severity']}] {r['title']}: {r['detail']}" for r in
-                   ctx.botdb.execute("SELECT * FROM alerts WHERE status = 'firing' ORDER BY since")]
+    firing = [f"[{a.severity}] {a.title}: {a.detail}" for a in open_alerts(ctx.botdb, FIRING)]
     sections = list(report.sections)
-    if open_alerts:
-        sections.append(Section(heading="open alerts", lines=open_alerts))
+    if firing:
+        sections.append(Section(heading="open alerts", lines=firing))
     return Reply("Daily summary", sections, "info")
 
 

@@ -1,6 +1,7 @@
 """/alerts, /mute <rule|machine|harvester> <duration>, /unmute <target|all>."""
 from __future__ import annotations
 
+from bot.alerts.lifecycle import FIRING, PENDING, Alert, open_alerts
 from bot.alerts.mutes import active_mutes, add_mute, remove_mute
 from bot.alerts.rules import ALERTS
 from bot.commands import format as fmt
@@ -14,14 +15,14 @@ from bot.transports.base import Incoming
 def alerts_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     no_args(args, "alerts")
     now = ctx.now()
-    rows = ctx.botdb.execute("SELECT * FROM alerts ORDER BY status DESC, since").fetchall()
+    alerts = open_alerts(ctx.botdb)
     sections = []
-    firing = [r for r in rows if r["status"] == "firing"]
-    pending = [r for r in rows if r["status"] == "pending"]
+    firing = [a for a in alerts if a.status == FIRING]
+    pending = [a for a in alerts if a.status == PENDING]
     if firing:
-        sections.append(Section(heading="open", lines=[_line(r, now) for r in firing]))
+        sections.append(Section(heading="open", lines=[_line(a, now) for a in firing]))
     if pending:
-        sections.append(Section(heading="waiting (debounce or grace)", lines=[_line(r, now) for r in pending]))
+        sections.append(Section(heading="waiting (debounce or grace)", lines=[_line(a, now) for a in pending]))
     mutes = active_mutes(ctx.botdb, now)
     if mutes:
         sections.append(Section(heading="muted", lines=[
@@ -31,9 +32,9 @@ def alerts_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     return Reply(f"Alerts ({len(firing)} open)", sections)
 
 
-def _line(row, now: float) -> str:
-    who = row["harvester"] or row["machine"]
-    return f"[{row['severity']}] {row['title']}: {row['detail'] or who} (since {fmt.duration(now - row['since'])})"
+def _line(alert: Alert, now: float) -> str:
+    who = alert.harvester or alert.machine
+    return f"[{alert.severity}] {alert.title}: {alert.detail or who} (since {fmt.duration(now - alert.since)})"
 
 
 def resolve_target(ctx: CommandContext, text: str) -> str:

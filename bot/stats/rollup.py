@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.alerts.botdb import HISTOGRAM_BINS, get_cursor, set_cursor, transaction
+from bot.alerts.botdb import HISTOGRAM_BINS, get_cursor, set_cursor
+from monitor.sqlite_tx import transaction
 from monitor.store.reader import StoreReader
 
 CURSOR = "farming_rollup"

@@ -8,7 +8,7 @@ from pathlib import Path
 from teafarm.config import load_config
 from teafarm.typed_config import ConfigError
 
-STARTER = Path(__file__).resolve().parent / "starter-config.yml"
+STARTER = Path(__file__).resolve().parents[1] / "starter-config.yml"
 
 
 def add_commands(sub, common) -> None:
