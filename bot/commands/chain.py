@@ -5,8 +5,8 @@ from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext
 from bot.commands.farm import EMPTY_FARM, no_args, node_line, wallet_line
 from bot.reply import Reply, Section
-from bot.stats.chain import plot_filter
 from bot.transports.base import Incoming
+from monitor.chia_consensus import plot_filter
 
 
 def node_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
@@ -18,7 +18,7 @@ def node_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         network = n["network"] or "mainnet"
         sections.append(Section(heading=n["machine"], lines=[
             node_line(n), f"network {network}, netspace {fmt.size(n['netspace_bytes'])}, difficulty {n['difficulty']}, "
-                          f"plot filter 1/{plot_filter(network, n['peak_height'] or 0)}"]))
+                          f"plot filter 1/{plot_filter(network, n['peak_height'] or 0) or '?'}"]))
     services = ctx.reader.state("chia_service")
     if services:
         lines = []

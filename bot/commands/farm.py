@@ -1,13 +1,15 @@
 """/farm: the whole farm in one reply."""
 from __future__ import annotations
 
+from bot.alerts.lifecycle import FIRING, open_alerts
 from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext, CommandError
 from bot.reply import Reply, Section
-from bot.stats.chain import expected_eligible, expected_time_to_win, plot_filter
+from bot.stats.chain import expected_eligible, expected_time_to_win
 from bot.stats.farming import farm_total, incomplete_note, window_totals
 from bot.stats.harvesters import harvesters
 from bot.transports.base import Incoming
+from monitor.chia_consensus import plot_filter
 
 DAY = 86400.0
 EMPTY_FARM = "No machine has reported yet: start `teafarm client` on each machine (or `teafarm up` on this one)."
@@ -45,10 +47,6 @@ def wallet_line(wallet: dict | None) -> str:
     return f"wallet: {state}, height {wallet['height']:,}, farmed {fmt.xch(wallet['farmed_amount'])}"
 
 
-def open_alerts(ctx: CommandContext) -> int:
-    return ctx.botdb.execute("SELECT count(*) FROM alerts WHERE status = 'firing'").fetchone()[0]
-
-
 def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     no_args(args, "farm")
     now = ctx.now()
@@ -79,12 +77,13 @@ def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     if node is not None:
         netspace = node["netspace_bytes"] or 0.0
         network, height = node["network"] or "mainnet", node["peak_height"] or 0
-        lines.append(f"netspace: {fmt.size(netspace)}, plot filter 1/{plot_filter(network, height)} "
-                     f"(expected eligible plots per signage point: {expected_eligible(plots, network, height):.1f})")
+        eligible = expected_eligible(plots, network, height)
+        lines.append(f"netspace: {fmt.size(netspace)}, plot filter 1/{plot_filter(network, height) or '?'} "
+                     f"(expected eligible plots per signage point: {'?' if eligible is None else f'{eligible:.1f}'})")
         etw = expected_time_to_win(effective, netspace)
         lines.append(f"expected time to win: {fmt.duration(etw) if etw else '-'}")
     lines.append(wallet_line(best_wallet(ctx)))
-    lines.append(f"open alerts: {open_alerts(ctx)}")
+    lines.append(f"open alerts: {len(open_alerts(ctx.botdb, FIRING))}")
     return Reply("Farm", [Section(lines=lines + incomplete_note(ctx.reader, ctx.botdb))])
 
 

@@ -58,6 +58,6 @@ def test_a_proof_or_block_is_one_fact_even_when_the_log_also_shows_it(chia_root,
     log_collector.handle(lines)
     assert {f.WhichOneof("payload") for f in log_collector.take_facts()} == {"proof", "block"}   # log only
     chia.daemon.connected = True
-    chia._blocks_won = 0
+    chia.wallet._blocks_won = 0
     log_collector.handle(lines)
     assert log_collector.take_facts() == []       # the daemon and the wallet report these

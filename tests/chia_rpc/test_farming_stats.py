@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.client.chia.farming_stats import FarmingStats, plot_filter
+from monitor.chia_consensus import plot_filter
+from monitor.client.chia.farming_stats import FarmingStats
 
 A, B = "a" * 64, "b" * 64
 T0 = 1_800_000_000.0          # a minute boundary
@@ -82,14 +83,14 @@ def test_answers_to_unknown_signage_points_are_ignored():
     assert stats.flush(T0 + 500) == ([], [])
 
 
-@pytest.mark.parametrize("network, height, share", [
-    ("mainnet", 5_000_000, 1 / 512),
-    ("mainnet", 5_496_000, 1 / 256),
-    ("mainnet", 10_542_000, 1 / 128),
-    ("mainnet", 15_592_000, 1 / 64),
-    ("mainnet", 30_000_000, 1 / 32),
-    ("testnet11", 16_200_000, 1 / 32),
-    ("testnet11", 100, 1 / 256),
+@pytest.mark.parametrize("network, height, share", [   # the share as 1 in how many plots
+    ("mainnet", 5_000_000, 512),
+    ("mainnet", 5_496_000, 256),
+    ("mainnet", 10_542_000, 128),
+    ("mainnet", 15_592_000, 64),
+    ("mainnet", 30_000_000, 32),
+    ("testnet11", 16_200_000, 32),
+    ("testnet11", 100, 256),
     ("someothernet", 100, None),
     ("mainnet", None, None),
 ])

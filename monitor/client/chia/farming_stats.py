@@ -23,28 +23,12 @@ from protocol import chia_pb2
 SP_INTERVAL = 600 / 64                      # seconds between signage points
 SKIP_GAP_FACTOR = 1.6                       # the farmer's allowance before a gap counts as skipped SPs
 
-# plot filter schedule: (initial prefix bits, heights at which one bit is dropped, in order)
-_FILTER_SCHEDULE: dict[str, tuple[int, tuple[int, ...]]] = {
-    "mainnet": (9, (5_496_000, 10_542_000, 15_592_000, 20_643_000)),
-    "testnet11": (9, (0, 6_029_568, 11_075_328, 16_121_088)),
-}
-
-
-def plot_filter(network: str, height: int | None) -> float | None:
-    """The share of plots that pass the plot filter at `height`; None when we cannot know."""
-    schedule = _FILTER_SCHEDULE.get(network)
-    if schedule is None or height is None:
-        return None
-    bits, heights = schedule
-    bits -= sum(1 for h in heights if height >= h)
-    return 1.0 / (1 << max(0, bits))
-
-
-def _percentile(sorted_values: list[float], share: float) -> float:
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted list (0.0 for an empty one)."""
     if not sorted_values:
         return 0.0
-    rank = max(0, math.ceil(share * len(sorted_values)) - 1)  # nearest rank
-    return sorted_values[rank]
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
 
 
 @dataclass
@@ -60,7 +44,7 @@ class _Answer:
 class _PendingSp:
     received: float
     expected: set[str]
-    plot_filter: float | None
+    plot_filter: int | None
     answers: dict[str, _Answer] = field(default_factory=dict)
 
 
@@ -89,7 +73,7 @@ class FarmingStats:
         self.slow_lookup = slow_lookup
         self.late_after = late_after
         self.settle_after = max(settle_after, late_after)
-        self.plot_filter: float | None = None           # set by the collector from network + peak height
+        self.plot_filter: int | None = None             # 1 plot in this many passes: set from network + peak height
         self._pending: dict[str, _PendingSp] = {}       # sp hash -> SP waiting for answers
         self._harvester_minutes: dict[tuple[str, float], _HarvesterMinute] = {}
         self._signage_minutes: dict[float, _SignageMinute] = {}
@@ -148,7 +132,7 @@ class FarmingStats:
         stats.proofs += proofs
         stats.total_plots = max(stats.total_plots, total_plots)
         if self.plot_filter is not None:
-            stats.expected_eligible += total_plots * self.plot_filter
+            stats.expected_eligible += total_plots / self.plot_filter
 
     def logged_signage(self, t: float, seen: int, skipped: int) -> None:
         """Farm-level counts from the full node's log (the fallback without daemon events)."""
@@ -184,7 +168,7 @@ class FarmingStats:
             plots = answer.total_plots if answer else self._plots.get(node_id, 0)
             stats.total_plots = max(stats.total_plots, plots)
             if pending.plot_filter is not None:
-                stats.expected_eligible += plots * pending.plot_filter
+                stats.expected_eligible += plots / pending.plot_filter
             if answer is None:
                 stats.missed += 1
                 continue
@@ -203,6 +187,6 @@ class FarmingStats:
         return chia_pb2.FarmingBucket(
             harvester_node_id=node_id, minute=minute, sp_expected=stats.expected, sp_answered=stats.answered,
             sp_missed=stats.missed, sp_late_5s=stats.slow, sp_late_28s=stats.late,
-            lookup_p50=_percentile(lookups, 0.5), lookup_p95=_percentile(lookups, 0.95),
+            lookup_p50=percentile(lookups, 0.5), lookup_p95=percentile(lookups, 0.95),
             lookup_max=lookups[-1] if lookups else 0.0, eligible_plots=stats.eligible,
             expected_eligible=round(stats.expected_eligible, 3), proofs=stats.proofs, total_plots=stats.total_plots)

@@ -7,20 +7,12 @@ order of SPs, also across file boundaries.
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from datetime import datetime
 
+from monitor.client.chia.farming_stats import percentile
 from monitor.client.chia.logs import events as ev
 from monitor.client.chia.logs.signage import SPS_PER_SUB_SLOT, SignagePointCounter
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of an already sorted list (0.0 for an empty one)."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 class LogSummary:

@@ -1,4 +1,5 @@
-"""The chia daemon's websocket: register as a service and hand every farmer event to a callback.
+"""The chia daemon's websocket: register as a service and hand each event to the chia services that
+handle it (their `events()`).
 
 Service name: chia's farmer sends its state changes (farmer_rpc_api._state_changed) to two
 destinations, "wallet_ui" (the GUI) and "metrics". "metrics" receives every farming event we use
@@ -18,12 +19,12 @@ import json
 import logging
 import ssl
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import aiohttp
 
 from monitor.client.chia.chia_root import ChiaRoot
+from monitor.client.chia.services.base import ChiaService, EventHandler
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,14 @@ SERVICE_NAME = "metrics"
 
 
 class DaemonListener:
-    def __init__(self, root_loader: Callable[[], ChiaRoot], on_event: Callable[[str, dict[str, Any]], None],
-                 on_connected: Callable[[bool], None] = lambda up: None, retry_max: float = 30.0) -> None:
+    def __init__(self, root_loader: Callable[[], ChiaRoot], services: Sequence[ChiaService],
+                 retry_max: float = 30.0) -> None:
         self._root_loader = root_loader          # re-read on every attempt: ports and certs may change
-        self._on_event = on_event
-        self._on_connected = on_connected
+        self._services = services
+        self._routes: dict[str, list[EventHandler]] = {}
+        for service in services:
+            for command, handler in service.events().items():
+                self._routes.setdefault(command, []).append(handler)
         self._retry_max = retry_max
         self.connected = False
 
@@ -67,7 +71,9 @@ class DaemonListener:
     def _set_connected(self, up: bool) -> None:
         if up != self.connected:
             self.connected = up
-            self._on_connected(up)
+            if up:  # events may have been lost while we were away: every service asks again
+                for service in self._services:
+                    service.reconnected()
 
     async def _listen(self, root: ChiaRoot) -> None:
         context = root.ssl_context("daemon")
@@ -98,8 +104,10 @@ class DaemonListener:
             if registered:
                 log.info("chia daemon events: registered as %r", SERVICE_NAME)
             return
-        if isinstance(command, str) and isinstance(data, dict):
+        if not isinstance(command, str) or not isinstance(data, dict):
+            return
+        for handler in self._routes.get(command, ()):
             try:
-                self._on_event(command, data)
+                handler(data)
             except Exception:  # one odd payload must never stop the feed
                 log.exception("chia daemon event %s could not be handled; ignored", command)
