@@ -1,5 +1,5 @@
 """Chat speed: rendering and splitting big replies, and command round trips through the real chat
-libraries against the local fakes (not part of the tests; the fakes live in tests/fakes).
+libraries against the local fakes (not part of the tests; the fakes live in tests/helpers).
 
     .venv/bin/python -m bench.chat [--rows 100000] [--round-trips 50]
 """
@@ -29,7 +29,7 @@ def bench_render(rows: int) -> None:
 
 async def telegram_round_trips(count: int) -> list[float]:
     from bot.transports.telegram_transport import TelegramTransport
-    from tests.fakes.fake_telegram import TOKEN, FakeTelegram
+    from tests.helpers.fake_telegram import TOKEN, FakeTelegram
 
     fake = FakeTelegram()
     await fake.start()
@@ -50,7 +50,7 @@ async def telegram_round_trips(count: int) -> list[float]:
 
 async def discord_round_trips(count: int) -> list[float]:
     from bot.transports.discord_transport import DiscordTransport
-    from tests.fakes.fake_discord import TOKEN, FakeDiscord
+    from tests.helpers.fake_discord import TOKEN, FakeDiscord
 
     fake = FakeDiscord()
     await fake.start()

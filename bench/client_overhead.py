@@ -74,7 +74,7 @@ def main() -> None:
         try:
             if args.plots:
                 ports = [free_port() for _ in range(5)]
-                fake = start([sys.executable, "-m", "tests.chia_rpc.fake_chia", "--root", str(folder / "chia"),
+                fake = start([sys.executable, "-m", "tests.helpers.fake_chia", "--root", str(folder / "chia"),
                               "--plots", str(args.plots), "--ports", ",".join(map(str, ports))], folder / "fake-chia.log")
                 processes.append(fake)
                 wait_for(lambda: b"ready" in (folder / "fake-chia.log").read_bytes() or fake.poll() is not None,

@@ -7,7 +7,8 @@ from teafarm.apps import client_app
 from monitor.client.collector import Collector
 from protocol import hardware_pb2
 from teafarm.config import parse_config_file
-from tests.helpers.backbone import query, wait_until, write_config
+from tests.helpers.backbone import query, write_config
+from tests.helpers.waiting import wait_until
 
 
 class Scripted(Collector):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import stat
 
-from tests.helpers.backbone import query, wait_until
+from tests.helpers.backbone import query
+from tests.helpers.waiting import wait_until
 
 
 def test_client_fills_the_state_tables_with_this_machine(farm, server):

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import time
 
-from tests.helpers.backbone import mount_tmpfs, query, unmount, wait_until, write_config
+from tests.helpers.backbone import query, write_config
+from tests.helpers.tmpfs import mount_tmpfs, unmount
+from tests.helpers.waiting import wait_until
 
 DUPLICATES = """SELECT COUNT(*) FROM (SELECT 1 FROM {table} GROUP BY machine, id, event_type, client_time HAVING COUNT(*) > 1)"""
 

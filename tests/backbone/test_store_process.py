@@ -14,7 +14,8 @@ import psutil
 from monitor.certs import ensure_client_cert
 from monitor.store import schema
 from protocol import events_pb2
-from tests.helpers.backbone import TEAFARM, event, query, stream_events, wait_until
+from tests.helpers.backbone import TEAFARM, event, query, stream_events
+from tests.helpers.waiting import wait_until
 
 
 def _writer_of(server) -> psutil.Process:

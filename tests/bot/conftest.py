@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.farmfill import start_farm_server
+from tests.helpers.farm import start_farm_server
 
 
 @pytest.fixture

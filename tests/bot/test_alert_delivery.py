@@ -15,8 +15,9 @@ from bot.alerts.quiet import QuietHours
 from bot.alerts.summary import queue_daily_summary
 from bot.commands.base import CommandContext
 from teafarm.typed_config import ConfigError
-from tests.bot.alert_harness import Harness, RecordingTransport, text_of, titles
-from tests.bot.farmfill import DELETE, UPDATE, disk, event, harvester, plot, start_farm_server
+from tests.helpers.alert_harness import Harness, RecordingTransport, text_of, titles
+from tests.helpers.backbone import event
+from tests.helpers.farm import DELETE, UPDATE, disk, harvester, plot, start_farm_server
 
 NODE = "e5" * 32
 

@@ -7,9 +7,9 @@ import itertools
 import pytest
 
 from bot.alerts.rules import ALERTS
-from tests.bot.alert_harness import Harness, text_of, titles
-from tests.bot.farmfill import start_farm_server
-from tests.bot.scenarios import BY_ALERT, NODE, SCENARIOS, STATEFUL, Scenario
+from tests.helpers.alert_harness import Harness, text_of, titles
+from tests.helpers.alert_scenarios import BY_ALERT, NODE, SCENARIOS, STATEFUL, Scenario
+from tests.helpers.farm import start_farm_server
 
 _numbers = itertools.count(1)
 

@@ -7,28 +7,19 @@ import subprocess
 import uuid
 from pathlib import Path
 
-import yaml
-
-from tests.bot.farmfill import UPDATE, harvester
-from tests.helpers.backbone import TEAFARM, TeafarmProcess, client_pair, free_port, query, stream_events, wait_until
+from tests.helpers.backbone import TEAFARM, TeafarmProcess, client_pair, query, stream_events, write_config
+from tests.helpers.farm import UPDATE, harvester
+from tests.helpers.ports import free_port
+from tests.helpers.waiting import wait_until
 
 NODES = [f"{i:02x}" * 32 for i in range(1, 11)]
 
 
 def bot_config(folder: Path, **extra) -> tuple[Path, int]:
     port = free_port()
-    config = {
-        "data_dir": str(folder / "data"),
-        "server": {"listen": f"127.0.0.1:{port}"},
-        "client": {"server": f"127.0.0.1:{port}", "interval": 0.5, "heartbeat": 2.0, "machine_name": "upbox"},
-        "chia": {"enabled": False},
-        "bot": {"alerts": {"startup_grace": 0.0, "group_window": 0.0, "daily_summary": "",
-                           "rules": {"harvester_disconnected": {"debounce": 0.0}}}},
-    }
-    config.update(extra)
-    path = folder / "config.yml"
-    path.write_text(yaml.safe_dump(config))
-    return path, port
+    bot = {"alerts": {"startup_grace": 0.0, "group_window": 0.0, "daily_summary": "",
+                      "rules": {"harvester_disconnected": {"debounce": 0.0}}}}
+    return write_config(folder, port, client={"machine_name": "upbox"}, bot=bot, **extra), port
 
 
 def start_bot(config: Path, log: Path, command: str = "bot") -> TeafarmProcess:

@@ -16,8 +16,8 @@ from bot.commands.dispatch import COMMANDS, Dispatcher
 from bot.stats import rollup
 from bot.transports.base import Incoming
 from monitor.store.reader import StoreReader
-from tests.bot.farmfill import disk, event, farming, harvester, identity, plot, start_farm_server
-from tests.helpers.backbone import TEAFARM
+from tests.helpers.backbone import TEAFARM, event
+from tests.helpers.farm import disk, farming, harvester, identity, plot, start_farm_server
 
 NODE_A = "a1" * 32
 NODE_B = "b2" * 32

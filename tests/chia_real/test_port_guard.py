@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import socket
 
-from tests.chia_real.chia_env import DEFAULT_PORTS, _move_ports, busy_default_ports
+from tests.helpers.chia_env import DEFAULT_PORTS, _move_ports, busy_default_ports
 
 
 def test_a_listener_on_a_default_chia_port_is_seen():

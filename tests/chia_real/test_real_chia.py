@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 
 from monitor.client.chia.chia_root import ChiaRoot
-from tests.chia_real.chia_env import HERE, ChiaEnv, busy_default_ports, ensure_chia_venv
-from tests.helpers.backbone import TeafarmProcess, free_port, query, wait_until, write_config
+from tests.helpers.backbone import TeafarmProcess, query
+from tests.helpers.chia_env import STAND_IN_FULL_NODE, ChiaEnv, busy_default_ports, ensure_chia_venv
+from tests.helpers.farm import Farm
+from tests.helpers.ports import free_port
+from tests.helpers.waiting import wait_until
 
 pytestmark = [pytest.mark.chia, pytest.mark.timeout(420)]
 
@@ -26,11 +29,19 @@ GAP_AT = 12          # the stand-in jumps the signage point index before its 12t
 
 @dataclass
 class RealFarm:
+    """A teafarm farm (server and one client) watching a real chia farmer and harvester."""
     chia: ChiaEnv
-    database: Path
+    teafarm: Farm
     node_id: str
     client: TeafarmProcess
-    server: TeafarmProcess
+
+    @property
+    def database(self) -> Path:
+        return self.teafarm.database
+
+    @property
+    def server(self) -> TeafarmProcess:
+        return self.teafarm.process
 
     def harvester(self) -> tuple | None:
         rows = query(self.database, "SELECT connected, plots, invalid_plots FROM harvester WHERE id = ?", (self.node_id,))
@@ -49,7 +60,8 @@ def farm(tmp_path_factory) -> Iterator[RealFarm]:
     base = tmp_path_factory.mktemp("real-chia")
     port = free_port()          # teafarm's; chia's private ports keep clear of it
     chia = ChiaEnv(base, ensure_chia_venv(), avoid_ports={port})
-    processes: list[TeafarmProcess] = []
+    teafarm = Farm.create(base, port, chia={"enabled": True, "root": str(chia.root), "poll_interval": 2.0})
+    client = None
     stand_in = None
     try:
         chia.setup(PLOTS)
@@ -57,24 +69,21 @@ def farm(tmp_path_factory) -> Iterator[RealFarm]:
         config = chia.config()
         stand_in_log = open(base / "stand-in.log", "wb")
         stand_in = subprocess.Popen(
-            [chia.python, str(HERE / "stand_in_full_node.py"), "--port", str(chia.full_node_peer_port),
+            [chia.python, str(STAND_IN_FULL_NODE), "--port", str(chia.full_node_peer_port),
              "--rpc-port", str(config["full_node"]["rpc_port"]), "--interval", "1.0", "--skip-at", str(GAP_AT)],
             env=chia.env, stdout=stand_in_log, stderr=subprocess.STDOUT)
         wait_until(lambda: b"listening on" in (base / "stand-in.log").read_bytes() or stand_in.poll() is not None,
                    60, "the stand-in full node")
         assert stand_in.poll() is None, (base / "stand-in.log").read_text()
-        teafarm_config = write_config(base, port, chia={"enabled": True, "root": str(chia.root), "poll_interval": 2.0})
-        server = TeafarmProcess(["server", "--config", str(teafarm_config)], base / "server.log")
-        processes.append(server)
-        wait_until(lambda: "listening on" in server.log_text() or server.proc.poll() is not None, 30, "server start")
-        client = TeafarmProcess(["client", "--config", str(teafarm_config)], base / "client.log")
-        processes.append(client)
+        teafarm.start()
+        client = teafarm.start_client()
         node_id = ChiaRoot.load(chia.root).harvester_node_id()
         assert node_id
-        yield RealFarm(chia, base / "data" / "teafarm.db", node_id, client, server)
+        yield RealFarm(chia, teafarm, node_id, client)
     finally:
-        for process in reversed(processes):
-            process.stop()
+        if client is not None:
+            client.stop()
+        teafarm.stop()
         if stand_in is not None:
             stand_in.kill()
             stand_in.wait()

@@ -10,7 +10,7 @@ from monitor.client.chia.chia_root import ChiaRoot
 from monitor.client.chia.collector import ChiaCollector
 from monitor.client.chia.settings import ChiaSettings
 from protocol import chia_pb2, events_pb2
-from tests.chia_rpc.fake_chia import Hang, recorded
+from tests.helpers.fake_chia import Hang, recorded
 
 NODE = "6348b90104bd04ffcd68bf8a1606488cd768ac5d4303b88655778017fcf1723c"
 EVENTS = recorded("daemon-events-2.7.5.json")

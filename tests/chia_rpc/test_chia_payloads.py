@@ -5,7 +5,7 @@ import copy
 
 from monitor.client.chia import payloads
 from protocol import chia_pb2
-from tests.chia_rpc.fake_chia import recorded
+from tests.helpers.fake_chia import recorded
 
 SAMPLES = recorded()
 SIM = recorded("rpc-2.7.5-simulator.json")

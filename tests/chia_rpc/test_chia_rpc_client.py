@@ -11,7 +11,7 @@ from monitor.client.chia.chia_root import ChiaRoot, default_chia_root, node_id_h
 from monitor.client.chia.collector import ChiaCollector
 from monitor.client.chia.rpc import ChiaRpc, RpcFailed, ServiceDown
 from monitor.client.chia.settings import ChiaSettings
-from tests.chia_rpc.fake_chia import Hang, Raw, Status, recorded, write_chia_root
+from tests.helpers.fake_chia import Hang, Raw, Status, recorded, write_chia_root
 
 
 def call(root, service, endpoint, body=None, timeout=5.0, **kwargs):

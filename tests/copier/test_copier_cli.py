@@ -11,11 +11,13 @@ from copier.settings import check_settings
 from copier.settings import CopierSettings
 from teafarm.config import parse_config_file
 from teafarm.typed_config import ConfigError
-from tests.copier.conftest import TEAFARM, digest, make_plot, wait_for, write_config
+from tests.helpers.backbone import TEAFARM
+from tests.helpers.copier import digest, make_plot, write_config
+from tests.helpers.waiting import wait_until
 
 
 def copy(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(TEAFARM), "copy", *args], capture_output=True, text=True, timeout=30)
+    return subprocess.run([*TEAFARM, "copy", *args], capture_output=True, text=True, timeout=30)
 
 
 def test_no_sources_is_one_line(tmp_path):
@@ -58,7 +60,7 @@ def test_command_line_folders_override_the_config_and_same_filesystem_renames(tm
 def test_a_second_copier_on_the_same_status_file_is_refused(tmp_path, start_copier):
     config = write_config(tmp_path, [tmp_path / "s"], [tmp_path / "t"])
     first = start_copier(config)
-    wait_for(lambda: "teafarm copy:" in first.log, "the first copier to start")
+    wait_until(lambda: "teafarm copy:" in first.log, 45, "the first copier to start", interval=0.02)
     done = copy("--config", str(config), "--once")
     assert done.returncode == 2 and "another teafarm copy is running" in done.stderr
     assert first.running()

@@ -6,7 +6,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.copier.conftest import TEAFARM, digest, make_plot, run_copy, status_of, write_config
+from tests.helpers.backbone import TEAFARM
+from tests.helpers.copier import digest, make_plot, run_copy, status_of, write_config
 
 MB = 1_000_000
 
@@ -81,7 +82,7 @@ def test_per_target_writer_limit_holds_under_load(tmp_path, tmpfs):
     config = write_config(tmp_path, [source], targets, writers_per_target=1, max_writers=4, bandwidth_limit_mb=10.0)
     seen_per_target: list[int] = []   # partial files in one target, and writers the status file shows
     seen_total: list[int] = []
-    process = subprocess.Popen([str(TEAFARM), "copy", "--config", str(config), "--once"],
+    process = subprocess.Popen([*TEAFARM, "copy", "--config", str(config), "--once"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         while process.poll() is None:

@@ -10,7 +10,7 @@ import pytest
 from copier.status import CopierStatus, JobStatus, StatusFormatError, TargetStatus, read_status, write_status
 from monitor.client.collectors.copier_status import CopierStatusCollector
 from protocol import copier_pb2, events_pb2
-from tests.copier.conftest import make_plot, run_copy, write_config
+from tests.helpers.copier import make_plot, run_copy, write_config
 
 
 def collect(path) -> events_pb2.ComputerInfo:

@@ -1,14 +1,15 @@
-"""Helpers for tests that run the real backbone: configs, teafarm subprocesses, a raw gRPC sender."""
+"""Helpers for tests that run the real backbone: configs, teafarm subprocesses, a raw gRPC sender.
+
+Ports, waiting and tmpfs disks are in tests/helpers/ports.py, waiting.py and tmpfs.py; a whole farm
+(server, clients, certificates) is tests/helpers/farm.py."""
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -20,12 +21,6 @@ from monitor.tls import client_credentials
 from protocol import events_pb2, service_pb2, service_pb2_grpc
 
 TEAFARM = [str(Path(sys.executable).parent / "teafarm")]  # the installed console script
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_config(folder: Path, port: int, **sections) -> Path:
@@ -73,19 +68,6 @@ class TeafarmProcess:
         self.stop(signal.SIGKILL)
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 30, what: str = "condition", interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except sqlite3.OperationalError:  # the database is not created yet
-            value = None
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def query(database: Path, sql: str, params: tuple = ()) -> list[tuple]:
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as conn:
         return conn.execute(sql, params).fetchall()
@@ -125,20 +107,3 @@ def event(topic: str, event_type: int = events_pb2.ADD, timestamp: float | None 
         else:
             setattr(payload, key, value)
     return update
-
-
-def mount_tmpfs(folder: Path, size: str = "16m") -> None:
-    """Mount a small tmpfs (root only); skip where not allowed, but never under CI."""
-    import pytest
-
-    folder.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True)
-    if result.returncode != 0:
-        reason = f"cannot mount tmpfs here: {result.stderr.strip() or result.returncode}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " (CI must be able to run this test)")
-        pytest.skip(reason)
-
-
-def unmount(folder: Path) -> None:
-    subprocess.run(["umount", "-l", str(folder)], capture_output=True)

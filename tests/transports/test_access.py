@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.access import guarded
 from bot.settings import BotSettings
 from bot.transports.base import Incoming
-from tests.transports.conftest import RecordingHandler, run
+from tests.helpers.chat_harness import RecordingHandler, run
 
 
 def settings() -> BotSettings:

@@ -4,20 +4,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
-from tests.fakes.fake_telegram import TOKEN, FakeTelegram
-from tests.transports.conftest import run
+from tests.helpers.chat_harness import run
+from tests.helpers.fake_telegram import TOKEN, FakeTelegram
+from tests.helpers.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_config(tmp_path: Path, bot_section: str) -> Path:

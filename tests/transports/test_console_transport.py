@@ -9,15 +9,8 @@ from bot.access import guarded
 from bot.reply import Reply, Section
 from bot.settings import BotSettings
 from bot.transports.console import ConsoleTransport
-from tests.transports.conftest import RecordingHandler, run
-
-
-async def wait_for_output(output: io.StringIO, text: str, timeout: float = 10.0) -> str:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while text not in output.getvalue():
-        assert asyncio.get_running_loop().time() < deadline, f"{text!r} never printed; got {output.getvalue()!r}"
-        await asyncio.sleep(0.02)
-    return output.getvalue()
+from tests.helpers.chat_harness import RecordingHandler, run
+from tests.helpers.waiting import wait_until_async
 
 
 def test_a_command_from_a_pipe_is_answered_and_alerts_are_printed(chat_errors):
@@ -31,7 +24,8 @@ def test_a_command_from_a_pipe_is_answered_and_alerts_are_printed(chat_errors):
             await transport.start(guarded(handler, BotSettings()))
             writer.write("\nmissed 24h\n")
             writer.flush()
-            await wait_for_output(output, "h-1  3")
+            await wait_until_async(lambda: "h-1  3" in output.getvalue(), 10,
+                                   lambda: f"'h-1  3' printed; got {output.getvalue()!r}", interval=0.02)
             writer.close()                      # end of input: the console keeps printing alerts
             await transport.send_alert(Reply.text("Disk lost", "farmer-1 /mnt/d7", severity="critical"))
             await transport.stop()
@@ -75,7 +69,8 @@ def test_the_console_is_refused_nothing_but_admin_can_be_switched_off(chat_error
             await transport.start(guarded(handler, settings))
             writer.write("/sql select 1\n")
             writer.flush()
-            await wait_for_output(output, "Farm OK")
+            await wait_until_async(lambda: "Farm OK" in output.getvalue(), 10,
+                                   lambda: f"'Farm OK' printed; got {output.getvalue()!r}", interval=0.02)
             await transport.stop()
 
     run(scenario())

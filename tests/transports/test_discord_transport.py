@@ -12,10 +12,11 @@ from bot.settings import BotSettings
 from bot.transports.base import CommandSpec, TransportError
 from bot.transports.discord_transport import DiscordTransport
 from bot.transports.settings import DiscordSettings
-from tests.fakes import fake_discord
-from tests.fakes.fake_discord import ALERT_CHANNEL_ID, COMMAND_CHANNEL_ID, OTHER_CHANNEL_ID, OWNER, STRANGER, \
+from tests.helpers import fake_discord
+from tests.helpers.chat_harness import RecordingHandler, run
+from tests.helpers.fake_discord import ALERT_CHANNEL_ID, COMMAND_CHANNEL_ID, OTHER_CHANNEL_ID, OWNER, STRANGER, \
     TOKEN, FakeDiscord
-from tests.transports.conftest import RecordingHandler, run
+from tests.helpers.waiting import wait_until_async
 
 COMMANDS = [CommandSpec("farm", "Farm status"), CommandSpec("missed", "Missed signage points", "window", "1h, 24h or 7d")]
 MESSAGE_CONTENT_INTENT = 1 << 15
@@ -200,7 +201,8 @@ def test_long_reply_is_split_on_line_boundaries_under_2000_with_code_blocks_inta
     async def scenario():
         async with discord_bot(handler, chat_errors) as (fake, _):
             await fake.send_message("!missed 24h")
-            await fake.wait_until(lambda: any(rows[-1] in c.body["content"] for c in fake.calls_of("create_message")))
+            await wait_until_async(lambda: any(rows[-1] in c.body["content"] for c in fake.calls_of("create_message")),
+                                   10, "the last row sent", interval=0.02)
             return fake.calls_of("create_message")
 
     pieces = [c.body["content"] for c in run(scenario())]
@@ -232,7 +234,7 @@ def test_a_failed_reply_is_one_log_line_that_the_harness_sees(chat_errors):
             fake.fail_next("create_message", status=403)
             await fake.send_message("!farm")
             await fake.wait_for_calls("create_message")
-            await fake.wait_until(lambda: not transport.healthy, timeout=5)
+            await wait_until_async(lambda: not transport.healthy, 5, "the transport to be unhealthy", interval=0.02)
             return transport.health.last_error
 
     assert "Missing Access" in run(scenario())

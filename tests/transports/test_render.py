@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot import render
 from bot.reply import Reply, Section
-from tests.fakes.fake_telegram import parse_html
+from tests.helpers.fake_telegram import parse_html
 
 FARM = Reply("Plots lost: <plot & co>", [Section("farmer_1 *disk*", ["/mnt/d7 `sdb`", "1. gone"]),
                                         Section(None, ["id   name", "1    a```b"], monospace=True)],

@@ -12,8 +12,9 @@ from bot.settings import BotSettings
 from bot.transports.base import CommandSpec, TransportError
 from bot.transports.settings import TelegramSettings
 from bot.transports.telegram_transport import TelegramTransport
-from tests.fakes.fake_telegram import TOKEN, FakeTelegram
-from tests.transports.conftest import RecordingHandler, run
+from tests.helpers.chat_harness import RecordingHandler, run
+from tests.helpers.fake_telegram import TOKEN, FakeTelegram
+from tests.helpers.waiting import wait_until_async
 
 COMMANDS = [CommandSpec("farm", "Farm status"), CommandSpec("missed", "Missed signage points", "window", "1h, 24h or 7d")]
 DM_CHAT, GROUP_CHAT, STRANGER_CHAT = 1001, -100123, 666
@@ -118,7 +119,8 @@ def test_long_reply_is_split_on_line_boundaries_under_4096_with_pre_blocks_intac
     async def scenario():
         async with telegram_bot(handler, chat_errors) as (fake, _):
             await fake.push_text("/missed 24h", chat_id=DM_CHAT, user_id=DM_CHAT)
-            await fake.wait_until(lambda: any(rows[-1] in (c.shown_text or "") for c in fake.calls_of("sendMessage")))
+            await wait_until_async(lambda: any(rows[-1] in (c.shown_text or "") for c in fake.calls_of("sendMessage")),
+                                   10, "the last row sent", interval=0.02)
             return fake.calls_of("sendMessage")
 
     pieces = run(scenario())

@@ -12,7 +12,6 @@ this fake for the duration of a test (chat-offline.md option A) and restores the
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import json
@@ -27,6 +26,8 @@ import discord.gateway
 import discord.http
 import yarl
 from aiohttp import WSMsgType, web
+
+from tests.helpers.waiting import wait_until_async
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.fake.discord-token-for-tests"
 CONTENT_LIMIT = 2000
@@ -87,6 +88,7 @@ class Call:
     path: str
     body: Any
     query: dict[str, str]
+    at: float = field(default_factory=time.monotonic)   # when it arrived (rate-limit tests compare these)
 
 
 @dataclass
@@ -117,7 +119,6 @@ class FakeDiscord:
     port: int = 0
 
     def __post_init__(self) -> None:
-        self._changed = asyncio.Condition()
         self._gateways: list[_Gateway] = []
         self._failures: dict[str, list[tuple[int, float]]] = {}
         self._runner: web.AppRunner | None = None
@@ -142,12 +143,12 @@ class FakeDiscord:
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)   # a set port: started late, or again after stop()
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
-        for gateway in self._gateways:
+        for gateway in list(self._gateways):     # each closed one removes itself from the list
             await gateway.ws.close()
         if self._runner:
             await self._runner.cleanup()
@@ -197,11 +198,7 @@ class FakeDiscord:
             await gateway.send({"op": 7, "d": None, "s": None, "t": None})
 
     async def wait_for_resume(self, timeout: float = 10.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not (self.resumes and self._gateways):
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError("the client did not resume")
-            await asyncio.sleep(0.02)
+        await wait_until_async(lambda: self.resumes and self._gateways, timeout, "the client to resume", interval=0.02)
 
     def fail_next(self, route: str, retry_after: float = 0.3, status: int = 429) -> None:
         """The next call of `route` gets a 429 telling the client to wait `retry_after` seconds
@@ -209,13 +206,9 @@ class FakeDiscord:
         self._failures.setdefault(route, []).append((status, retry_after))
 
     async def wait_for_calls(self, route: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
-        await self.wait_until(lambda: len(self.calls_of(route)) >= count, timeout)
+        await wait_until_async(lambda: len(self.calls_of(route)) >= count, timeout,
+                               f"{count} {route} call(s) at the fake Discord", interval=0.02)
         return self.calls_of(route)
-
-    async def wait_until(self, condition, timeout: float = 10.0) -> None:
-        """Wait until `condition()` holds; it is checked after every recorded call."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
 
     def calls_of(self, route: str) -> list[Call]:
         return [c for c in self.calls if c.route == route]
@@ -273,9 +266,7 @@ class FakeDiscord:
                 return jresp({"message": "401: Unauthorized", "code": 0}, 401)
             body = await request.json() if request.can_read_body else None
             call = Call(route, request.path, body, dict(request.query))
-            async with self._changed:
-                self.calls.append(call)
-                self._changed.notify_all()
+            self.calls.append(call)
             failures = self._failures.get(route)
             if failures:
                 status, retry_after = failures.pop(0)

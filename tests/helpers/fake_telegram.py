@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.helpers.waiting import wait_until_async
+
 TOKEN = "7000000001:AAFakeTelegramTokenForTests"
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "FarmBot", "username": "farm_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -36,6 +38,7 @@ class Call:
     method: str
     params: dict[str, Any]
     shown_text: str | None = None      # sendMessage: the text a user sees (markup parsed)
+    at: float = field(default_factory=time.monotonic)   # when it arrived (rate-limit tests compare these)
 
 
 @dataclass
@@ -64,11 +67,12 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
+        self._closing = False                # started again after stop(): an outage that ended
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)   # a set port: started late, or again
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 
@@ -99,13 +103,9 @@ class FakeTelegram:
         self.failures.setdefault(method, []).append(Failure(code, description or "Bad Request", retry_after))
 
     async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
-        await self.wait_until(lambda: len(self.calls_of(method)) >= count, timeout)
+        await wait_until_async(lambda: len(self.calls_of(method)) >= count, timeout,
+                               f"{count} {method} call(s) at the fake Telegram", interval=0.02)
         return self.calls_of(method)
-
-    async def wait_until(self, condition, timeout: float = 10.0) -> None:
-        """Wait until `condition()` holds; it is checked after every recorded call."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

@@ -1,5 +1,6 @@
-"""Fill a farm database THROUGH THE REAL SERVER: a `teafarm server` process on 127.0.0.1 and
-real gRPC streams over mutual TLS, one client certificate per machine."""
+"""A farm for tests, THROUGH THE REAL SERVER: a `teafarm server` process on 127.0.0.1 with its farm CA,
+`teafarm client` processes on the same config, and real gRPC streams over mutual TLS (one client
+certificate per machine) to fill its database; below, builders for the events the tests send."""
 from __future__ import annotations
 
 import time
@@ -8,19 +9,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.certs import CertPair
-from protocol import events_pb2, service_pb2
-from tests.helpers.backbone import TeafarmProcess, client_pair, event, free_port, query, stream_events, wait_until, write_config
+from protocol import events_pb2
+from tests.helpers.backbone import TeafarmProcess, client_pair, event, query, stream_events, write_config
+from tests.helpers.ports import free_port
+from tests.helpers.waiting import wait_until
 
 ADD, UPDATE, DELETE = events_pb2.ADD, events_pb2.UPDATE, events_pb2.DELETE
 
 
 @dataclass
-class FarmServer:
+class Farm:
+    """A farm folder (config.yml, data/ with the database and certs/) served on `port`."""
     folder: Path
     port: int
     config: Path
-    process: TeafarmProcess | None = None
+    process: TeafarmProcess | None = None          # the server start() started
     pairs: dict[str, CertPair] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, folder: Path, port: int | None = None, **sections) -> "Farm":
+        """A farm in `folder` on `port` (a free one by default); `sections` go over write_config's defaults."""
+        folder.mkdir(parents=True, exist_ok=True)
+        port = port or free_port()
+        return cls(folder, port, write_config(folder, port, **sections))
 
     @property
     def data_dir(self) -> Path:
@@ -30,10 +41,27 @@ class FarmServer:
     def database(self) -> Path:
         return self.data_dir / "teafarm.db"
 
-    def start(self) -> "FarmServer":
-        self.process = TeafarmProcess(["server", "--config", str(self.config)], self.folder / "server.log")
-        wait_until(lambda: "listening on" in self.process.log_text() or self.process.proc.poll() is not None, 30, "server start")
-        assert self.process.proc.poll() is None, self.process.log_text()
+    @property
+    def ca(self) -> Path:
+        return self.data_dir / "certs" / "ca.crt"
+
+    def start_server(self) -> TeafarmProcess:
+        """A `teafarm server` once it listens (stopped again if it never does); the caller stops it."""
+        server = TeafarmProcess(["server", "--config", str(self.config)], self.folder / "server.log")
+        try:
+            wait_until(lambda: "listening on" in server.log_text() or server.proc.poll() is not None, 30, "server start")
+            assert server.proc.poll() is None, server.log_text()
+        except BaseException:
+            server.stop()
+            raise
+        return server
+
+    def start_client(self) -> TeafarmProcess:
+        return TeafarmProcess(["client", "--config", str(self.config)], self.folder / "client.log")
+
+    def start(self) -> "Farm":
+        """Start the farm's own server (`process`, stopped by stop())."""
+        self.process = self.start_server()
         return self
 
     def stop(self) -> None:
@@ -44,7 +72,7 @@ class FarmServer:
         """Send events as `machine` in one batch; returns the highest sequence number stored."""
         if machine not in self.pairs:
             self.pairs[machine] = client_pair(self.data_dir, machine)
-        replies = stream_events(self.port, self.pairs[machine], self.data_dir / "certs" / "ca.crt", [list(events)],
+        replies = stream_events(self.port, self.pairs[machine], self.ca, [list(events)],
                                 machine=machine, outbox_id=uuid.uuid4().hex)
         refused = [r.refusal.reason for r in replies if r.HasField("refusal")]
         assert not refused, refused
@@ -57,10 +85,9 @@ def max_seq(database: Path) -> int:
     return max(query(database, f'SELECT max(seq) FROM "{t}"')[0][0] or 0 for t in tables)
 
 
-def start_farm_server(folder: Path, **sections) -> FarmServer:
-    folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    return FarmServer(folder, port, write_config(folder, port, **sections)).start()
+def start_farm_server(folder: Path, **sections) -> Farm:
+    """A farm in `folder` with its server started."""
+    return Farm.create(folder, **sections).start()
 
 
 # -- event builders: one per topic the tests use --------------------------------------------------
@@ -96,6 +123,3 @@ def disk(mount: str, percent: float = 40.0, kind: int = ADD, error: str = "", to
 def now() -> float:
     return time.time()
 
-
-__all__ = ["ADD", "UPDATE", "DELETE", "FarmServer", "start_farm_server", "event", "harvester", "identity", "plot",
-           "farming", "disk", "now", "service_pb2"]

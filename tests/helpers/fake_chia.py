@@ -4,7 +4,7 @@ Real parts where it matters: a CHIA_ROOT laid out like chia's (config.yaml with 
 private_<service>.crt/.key), HTTPS with mutual TLS (a client without a certificate of that CA is
 refused in the handshake, like chia), JSON over POST, and a daemon websocket that accepts
 `register_service` and then pushes events. It runs in its own thread (or, for the bench, its own
-process: `python -m tests.chia_rpc.fake_chia --help`).
+process: `python -m tests.helpers.fake_chia --help`).
 """
 from __future__ import annotations
 

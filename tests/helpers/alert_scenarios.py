@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from protocol import events_pb2
-from tests.bot.farmfill import ADD, DELETE, UPDATE, disk, event, farming, harvester, plot
+from tests.helpers.backbone import event
+from tests.helpers.farm import ADD, DELETE, UPDATE, disk, farming, harvester, plot
 
 Events = list[events_pb2.UpdateEvent]
 

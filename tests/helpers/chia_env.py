@@ -17,9 +17,14 @@ from pathlib import Path
 
 import yaml
 
+from tests.helpers.ports import free_port
+
 CHIA_VERSION = "2.7.5"
 DEFAULT_PORTS = (55400, 8444, 8447, 8555, 8559, 8560, 9256, 58444)
 HERE = Path(__file__).parent
+# scripts run with the chia venv's python (they import chia, not teafarm)
+MAKE_SMALL_PLOTS = HERE / "make_small_plots.py"
+STAND_IN_FULL_NODE = HERE / "stand_in_full_node.py"
 VENV = Path(os.environ.get("TEAFARM_CHIA_VENV", Path.home() / ".cache" / "teafarm-tests" / f"chia-{CHIA_VERSION}"))
 
 
@@ -48,12 +53,6 @@ def busy_default_ports() -> list[int]:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 busy.append(port)
     return busy
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _move_ports(node: object, mapping: dict[int, int], avoid: set[int]) -> None:
@@ -124,7 +123,7 @@ class ChiaEnv:
         self.config_file.write_text(yaml.safe_dump(config, sort_keys=False))
         made = self.plots / "new"
         made.mkdir(parents=True)
-        subprocess.run([self.python, str(HERE / "make_small_plots.py"), "18", str(sum(plot_dirs.values())), str(made)],
+        subprocess.run([self.python, str(MAKE_SMALL_PLOTS), "18", str(sum(plot_dirs.values())), str(made)],
                        env=self.env, check=True, capture_output=True, timeout=300)
         plots = sorted(made.glob("*.plot"))
         for name, count in plot_dirs.items():
@@ -168,15 +167,3 @@ class ChiaEnv:
                     os.kill(int(proc.name), signal.SIGKILL)
                 except OSError:
                     pass
-
-
-def wait_for(condition, timeout: float, interval: float = 0.5, what: str = "condition"):
-    """Poll `condition` until it returns something truthy; fail with `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(interval)
