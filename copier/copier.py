@@ -1,5 +1,6 @@
-"""The copier's loop, in order: find finished plots -> pick a target for each -> move each in its own
-thread -> record the outcome (retire a failing target, retry the plot elsewhere) -> write the status.
+"""The copier's loop, in order: find finished plots -> pick a target for each (never a folder that
+overlaps a source) -> move each in its own thread -> record the outcome (retire a failing target,
+retry the plot elsewhere) -> write the status; `--once` ends with a summary line.
 
 Only this loop changes the bookkeeping; a move thread reports its progress in its job's status and
 its outcome through a queue, so the loop needs no locks.
@@ -15,13 +16,17 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from copier.errors import CopyAborted, MoveError, NameTaken, SourceVanished, TargetFault, TargetFull
-from copier.mover import MoveResult, move_plot, settle_duplicate
+from copier.errors import (CopyAborted, MoveError, NameTaken, PartialVanished, SameFile, SourceVanished,
+                           TargetFault, TargetFull)
+from copier.mover import MoveResult, Reporter, move_plot, settle_duplicate
 from copier.open_files import writers_known
+from copier.partials import partial_path, this_owner
 from copier.plots import Plot, expand_folders, find_plots, finished_plots
 from copier.progress import Progress
 from copier.settings import CopierSettings
 from copier.status import CopierStatus, JobStatus, StatusFormatError, read_status, write_status
+from copier.stop import reason_of
+from copier.summary import Tally
 from copier.targets import Target, TargetPool
 from copier.transfer import RateLimiter
 from teafarm import units
@@ -36,8 +41,9 @@ class Job:
     status: JobStatus
     plot: Plot
     target: Target | None = None
-    started: float = 0.0       # monotonic
+    started: float = 0.0       # monotonic, when the current phase (copying, verifying) began
     existing: bool = False     # the target already has a file with this name: compare, then drop the source
+    reserved_at: float = 0.0   # monotonic, when the target's filesystem took the plot's space (0: it did not)
 
 
 class Copier:
@@ -62,6 +68,9 @@ class Copier:
         self._changed = True
         self._status_written = 0.0
         self._all_full_warned = False
+        self._stop_logged = False
+        self.tally = Tally()
+        self.owner = this_owner()                 # written beside our partial files
 
     def run(self, once: bool = False) -> int:
         """Move plots until stopped (or, with `once`, until nothing more can be moved now).
@@ -78,8 +87,9 @@ class Copier:
             if self._rescan or now >= next_scan:
                 self._rescan = False
                 next_scan = now + self.settings.scan_interval
-                self.pool.refresh(now)
-                self._scan(now)
+                sources = expand_folders(self.settings.sources, keep_missing=False)
+                self.pool.refresh(now, sources, self._partials_in_flight())
+                self._scan(now, sources)
             self._assign(now)
             self._report(now)
             if once and not self.active:
@@ -87,10 +97,13 @@ class Copier:
             self._wait_for_results(tick)
         return self._shutdown(once)
 
+    def _partials_in_flight(self) -> set[Path]:
+        return {partial_path(job.target.folder, path.name) for path, job in self.active.items() if job.target}
+
     # ---- find plots ----
 
-    def _scan(self, now: float) -> None:
-        plots = find_plots(expand_folders(self.settings.sources, keep_missing=False))
+    def _scan(self, now: float, sources: list[Path]) -> None:
+        plots = find_plots(sources)
         finished, busy = finished_plots(plots, now, self.settings.stable_seconds, self.unchanged_since)
         if len(busy) != self.busy_plots and busy:
             log.info("%d plot(s) still being written or modified in the last %.0f s: waiting for them",
@@ -135,28 +148,22 @@ class Copier:
         self._warn_when_all_full()
 
     def _existing_copy(self, job: Job) -> Target | None:
-        """A target that already has a file of this plot's name and size (an interrupted earlier run)."""
+        """A target that already has a file of this plot's name (an interrupted earlier run, or not the
+        same plot at all): the job compares the two in full before anything else happens."""
         avoid = self.avoid.setdefault(job.plot.path, set())
-        for target in self.pool.holding(job.plot.path.name):
-            if target.folder in avoid:
-                continue
-            try:
-                same_size = (target.folder / job.plot.path.name).stat().st_size == job.plot.size
-            except OSError:
-                continue
-            if same_size:
-                return target
-            log.warning("%s: %s already holds a different file with this name; not overwriting it",
-                        job.plot.path, target.folder)
-            avoid.add(target.folder)
-        return None
+        return next((t for t in self.pool.holding(job.plot.path.name) if t.folder not in avoid), None)
 
     def _update_reserved(self) -> None:
+        """Space copies in flight will still take from each target's free space as last probed: none
+        once the filesystem holds the whole plot (fallocate) and the probe has seen that."""
         for target in self.pool.targets.values():
             target.reserved = 0
         for job in self.active.values():
-            if job.target is not None and not job.existing:
-                job.target.reserved += max(job.status.bytes_total - job.status.bytes_done, 0)
+            if job.target is None or job.existing:
+                continue
+            if job.reserved_at and job.target.probed > job.reserved_at:
+                continue
+            job.target.reserved += max(job.status.bytes_total - job.status.bytes_done, 0)
 
     def _warn_when_all_full(self) -> None:
         if not self.waiting:
@@ -182,6 +189,7 @@ class Copier:
             target.reserved += job.plot.size
         job.started = time.monotonic()
         job.status.state, job.status.target, job.status.started = "copying", str(target.folder), time.time()
+        job.status.phase = "verifying" if job.existing else "copying"
         self._changed = True
         self.threads = [t for t in self.threads if t.is_alive()]
         thread = threading.Thread(target=self._work, args=(job,), name=f"move {path.name}", daemon=True)
@@ -195,14 +203,23 @@ class Copier:
             elapsed = time.monotonic() - job.started
             if elapsed > 0:
                 job.status.rate_bytes_per_s = done / elapsed
+
+        def phase(name: str) -> None:
+            job.status.phase, job.status.bytes_done, job.status.rate_bytes_per_s = name, 0, 0.0
+            job.started = time.monotonic()
+
+        def reserved() -> None:
+            job.reserved_at = time.monotonic()
+
+        reporter = Reporter(progress, phase, reserved, self.owner)
         try:
             if job.existing:
-                result = settle_duplicate(job.plot.path, job.target.folder,
-                                          verify_checksum=self.settings.verify_checksum, stop=self.stop)
+                result = settle_duplicate(job.plot.path, job.target.folder, stop=self.stop,
+                                          limiter=self.limiter, reporter=reporter)
             else:
                 result = move_plot(job.plot.path, job.plot.size, job.target.folder,
                                    verify_checksum=self.settings.verify_checksum, stop=self.stop,
-                                   limiter=self.limiter, progress=progress)
+                                   limiter=self.limiter, reporter=reporter)
             self.results.put((job, result, None))
         except BaseException as exc:   # MoveError, or a bug: the loop decides, the thread just reports
             self.results.put((job, None, exc))
@@ -221,27 +238,37 @@ class Copier:
                 return
 
     def _finish(self, job: Job, result: MoveResult | None, error: BaseException | None) -> None:
+        self._note_stop()
         path, target, status = job.plot.path, job.target, job.status
         self.active.pop(path, None)
         target.writers -= 1
         self._rescan = self._changed = True
         now = status.finished = time.time()
+        status.phase = ""
         if error is None:
             status.state, status.bytes_done = "done", status.bytes_total
             self._log_done(job, result)
-        elif isinstance(error, (SourceVanished, CopyAborted)):
-            if isinstance(error, SourceVanished):
-                log.info("%s: source vanished; skipped", path)
+            self.tally.count(result.method)
+        elif isinstance(error, SourceVanished):
+            log.info("%s: source vanished; skipped", path)
             return   # nothing happened worth keeping
+        elif isinstance(error, CopyAborted):
+            status.state = "interrupted"
+            status.error = f"interrupted ({reason_of(self.stop)}): the copy was abandoned, the source is intact"
+            log.info("%s: %s", path.name, status.error)
+            self.tally.count("interrupted")
         else:
             status.state, status.error = "failed", _one_line(error)
             log.warning("%s: move to %s failed: %s", path.name, target.folder, status.error)
+            self.tally.count("failed")
             if isinstance(error, TargetFull):
                 self.pool.mark_full(target, status.error, now)
             elif isinstance(error, TargetFault):
                 self.pool.retire(target, status.error, now)
-            elif isinstance(error, NameTaken):
+            elif isinstance(error, (NameTaken, SameFile)):   # DifferentFile too: both files stay
                 self.avoid.setdefault(path, set()).add(target.folder)
+            elif isinstance(error, PartialVanished):
+                pass   # someone removed our partial file: the disk is fine, the plot goes again
             else:
                 if not isinstance(error, MoveError):   # a bug, not a fault of the disks
                     log.error("unexpected error moving %s", path, exc_info=error)
@@ -272,8 +299,7 @@ class Copier:
     # ---- report ----
 
     def _report(self, now: float) -> None:
-        copying = [job.status for job in self.active.values() if not job.existing]
-        self.progress.show(copying, now)
+        self.progress.show([job.status for job in self.active.values()], now)
         interval = self.settings.status_interval if (self._changed or self.active) else HEARTBEAT
         if now - self._status_written >= interval:
             self._write_status(now)
@@ -307,16 +333,29 @@ class Copier:
                 self.finished.append(job)
         self._trim_finished(time.time())
 
+    def _note_stop(self) -> None:
+        """Log a stop once, as soon as the loop sees it (before the abandoned copies report back)."""
+        if self.stop.is_set() and not self._stop_logged:
+            self._stop_logged = True
+            self.progress.clear()
+            log.info("%s: stopping%s", reason_of(self.stop),
+                     f"; abandoning {len(self.active)} copy(ies) in flight (their sources stay)" if self.active else "")
+
     def _shutdown(self, once: bool) -> int:
+        self._note_stop()
         for thread in self.threads:
             thread.join()
         while not self.results.empty():
             self._finish(*self.results.get_nowait())
         self.progress.clear()
         self._write_status(time.time())
-        left = len(self.waiting)
-        if once and left:
-            log.warning("%d plot(s) left at the sources: no target with room, or all targets retired", left)
+        now = time.time()
+        left = len(self.waiting) + len([p for p, until in self.backoff.items() if until > now and p.exists()])
+        if once:
+            if left and not self.stop.is_set():
+                log.warning("%d plot(s) left at the sources: no target with room, all targets retired, "
+                            "or their moves failed", left)
+            log.info("teafarm copy --once: %s", self.tally.summary(left))
         return 1 if once and left else 0
 
 

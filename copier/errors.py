@@ -28,3 +28,16 @@ class SourceVanished(MoveError):
 
 class CopyAborted(MoveError):
     """The copier is stopping."""
+
+
+class SameFile(MoveError):
+    """The target path leads to the source file itself (overlapping folders, a bind mount, a hard
+    link): comparing or copying it with itself would end with the only copy deleted."""
+
+
+class DifferentFile(NameTaken):
+    """The target already holds a file of the plot's name with other bytes: both stay, the job fails."""
+
+
+class PartialVanished(MoveError):
+    """Our partial file was removed or replaced by someone else during the copy; the disk is fine."""

@@ -1,10 +1,13 @@
 """Move one plot into one target folder, so that at every instant the plot is intact somewhere.
 
-Across filesystems: copy to `<name>.teafarm-partial`, check size and (optionally) a checksum read
-back from the disk, fsync, check that the file we wrote is still the one the path leads to (a lazy
-unmount or a deleted folder would make us write into nothing), rename to the final name without
-overwriting, fsync the folder, and only then delete the source. On the same filesystem: rename.
-Every failure leaves the source untouched and removes the partial file.
+Across filesystems: claim `<name>.teafarm-partial` (an owner file says whose it is, see partials.py),
+reserve the plot's space, copy while watching that the disk is still there (watch.py), check the
+bytes written and (optionally) a checksum read back from the disk, fsync, check that the file we wrote
+is still the one the path leads to, rename to the final name without overwriting, fsync the folder,
+and only then delete the source. On the same filesystem: rename. Every failure leaves the source
+untouched and removes our partial file (never another copier's). A file of the plot's name already at
+the target is compared in full (settle_duplicate). Nothing is compared with, or deleted in favour of,
+the source file itself (overlap.same_file).
 """
 from __future__ import annotations
 
@@ -13,29 +16,39 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from copier.errors import MoveError, NameTaken, SourceFault, SourceVanished, TargetFault, TargetFull
+from copier.errors import (DifferentFile, MoveError, NameTaken, SameFile, SourceFault, SourceVanished,
+                           TargetFault, TargetFull)
+from copier.overlap import same_file
+from copier.partials import PARTIAL_SUFFIX, Owner, claim, partial_path, release, this_owner
+from copier.space import reserve
 from copier.transfer import RateLimiter, digest, drop_cached_pages, pread, stream
+from copier.watch import CopyWatch
 
-PARTIAL_SUFFIX = ".teafarm-partial"
+__all__ = ["PARTIAL_SUFFIX", "MoveResult", "Reporter", "copy_plot", "move_plot", "settle_duplicate"]
+
 READ = os.O_RDONLY | getattr(os, "O_BINARY", 0)
-WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-SAMPLE = 1024 * 1024
+CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)   # never another's partial
 
 
 @dataclass
 class MoveResult:
     final: Path
-    method: str                # "rename", or how the bytes were copied
+    method: str                # "rename", "already there", or how the bytes were copied
     size: int
     seconds: float
     source_removed: bool       # False when the source was replaced or removed by someone else meanwhile
 
 
-def partial_path(folder: Path, plot_name: str) -> Path:
-    return folder / (plot_name + PARTIAL_SUFFIX)
+@dataclass
+class Reporter:
+    """What a move tells while it runs (the copier puts it in the job's status)."""
+    progress: Callable[[int], None] = lambda done: None   # bytes of the current phase done
+    phase: Callable[[str], None] = lambda name: None      # "copying", then "verifying" while hashing
+    reserved: Callable[[], None] = lambda: None           # the target filesystem holds the plot's space now
+    owner: Owner = field(default_factory=this_owner)      # written beside our partial files
 
 
 def same_filesystem(source: Path, folder: Path) -> bool:
@@ -43,8 +56,12 @@ def same_filesystem(source: Path, folder: Path) -> bool:
 
 
 def move_plot(source: Path, size: int, folder: Path, *, verify_checksum: bool, stop: threading.Event,
-              limiter: RateLimiter | None = None, progress: Callable[[int], None] = lambda done: None) -> MoveResult:
+              limiter: RateLimiter | None = None, progress: Callable[[int], None] | None = None,
+              reporter: Reporter | None = None) -> MoveResult:
     """Move `source` (expected to be `size` bytes) into `folder`; raises a MoveError subclass on failure."""
+    reporter = reporter or Reporter()
+    if progress is not None:
+        reporter.progress = progress
     started = time.monotonic()
     try:
         same = same_filesystem(source, folder)
@@ -61,16 +78,20 @@ def move_plot(source: Path, size: int, folder: Path, *, verify_checksum: bool, s
         _rename_no_replace(source, final)
         _fsync_folder(folder)
         _fsync_folder(source.parent)
-        progress(size)
+        reporter.progress(size)
         return MoveResult(final, "rename", size, time.monotonic() - started, True)
     method, source_removed = copy_plot(source, size, folder, verify_checksum=verify_checksum, stop=stop,
-                                       limiter=limiter, progress=progress)
+                                       limiter=limiter, reporter=reporter)
     return MoveResult(final, method, size, time.monotonic() - started, source_removed)
 
 
 def copy_plot(source: Path, size: int, folder: Path, *, verify_checksum: bool, stop: threading.Event,
-              limiter: RateLimiter | None, progress: Callable[[int], None]) -> tuple[str, bool]:
+              limiter: RateLimiter | None, progress: Callable[[int], None] | None = None,
+              reporter: Reporter | None = None) -> tuple[str, bool]:
     """The cross-filesystem path of move_plot: returns (copy method, source removed)."""
+    reporter = reporter or Reporter()
+    if progress is not None:
+        reporter.progress = progress
     try:
         src = os.open(source, READ)
     except FileNotFoundError:
@@ -82,34 +103,50 @@ def copy_plot(source: Path, size: int, folder: Path, *, verify_checksum: bool, s
         if src_stat.st_size != size:
             raise SourceFault(f"{source}: size changed from {size} to {src_stat.st_size} bytes; still being written?")
         _advise_sequential(src)
-        method = _copy_into_place(src, source, size, folder, verify_checksum, stop, limiter, progress)
-        return method, _remove_source(source, src_stat)
+        method = _copy_into_place(src, source, size, folder, verify_checksum, stop, limiter, reporter)
+        return method, _remove_source(source, src_stat, folder / source.name)
     finally:
         drop_cached_pages(src)
         os.close(src)
 
 
 def _copy_into_place(src: int, source: Path, size: int, folder: Path, verify_checksum: bool,
-                     stop: threading.Event, limiter: RateLimiter | None, progress: Callable[[int], None]) -> str:
+                     stop: threading.Event, limiter: RateLimiter | None, reporter: Reporter) -> str:
     final = folder / source.name
     partial = partial_path(folder, source.name)
     if os.path.lexists(final):
         raise NameTaken(f"{final}: already exists")
-    try:
-        dst = os.open(partial, WRITE, 0o644)
-    except OSError as exc:
-        raise _target_error(exc, folder, "cannot create a file") from None
-    renamed = False
+    _claim(partial, folder, reporter.owner)
+    dst, written, renamed = -1, None, False
     try:
         try:
-            method = stream(src, dst, size, progress, stop, limiter)
+            dst = os.open(partial, CREATE, 0o644)
+        except FileExistsError:
+            raise NameTaken(f"{partial}: another copier's partial copy is there (no owner file); "
+                            f"not touching it") from None
+        except OSError as exc:
+            raise _target_error(exc, folder, "cannot create a file") from None
+        written = os.fstat(dst)
+        if reserve(dst, size, folder):
+            reporter.reserved()
+        watch = CopyWatch(dst, folder, partial)
+        counted = [0]
+
+        def copied(done: int) -> None:
+            counted[0] = done
+            reporter.progress(done)
+
+        reporter.phase("copying")
+        try:
+            method = stream(src, dst, size, copied, stop, limiter, check=watch.due)
             os.fsync(dst)
             drop_cached_pages(dst)   # 100 GiB of clean plot pages would push everything else out
         except OSError as exc:
-            raise _classify(exc, src, size, folder) from None
-        written = _check_written(dst, partial, size)
+            raise _classify(exc, src, folder, watch) from None
+        written = _check_written(dst, partial, size, counted[0], watch)
         if verify_checksum:
-            _compare_checksums(src, partial, size, stop)
+            reporter.phase("verifying")
+            _compare_checksums(src, partial, size, stop, limiter, reporter.progress)
         try:
             os.close(dst)
         except OSError as exc:   # some network filesystems report a failed write only here
@@ -124,22 +161,28 @@ def _copy_into_place(src: int, source: Path, size: int, folder: Path, verify_che
     finally:
         if dst >= 0:
             os.close(dst)
-        if not renamed:
-            _remove_quietly(partial)
+        if not renamed and written is not None:
+            _remove_if_ours(partial, written)
+        release(partial)
 
 
-def _check_written(dst: int, partial: Path, size: int) -> os.stat_result:
-    """The bytes are on the disk, and the path still leads to them (not so after `umount -l`)."""
-    written = os.fstat(dst)
-    if written.st_size != size:
-        raise TargetFault(f"{partial}: {written.st_size} bytes written, expected {size}")
+def _claim(partial: Path, folder: Path, owner: Owner) -> None:
     try:
-        seen = os.stat(partial)
+        claim(partial, owner)
+    except FileExistsError:
+        raise NameTaken(f"{partial}: another copier is writing this plot here") from None
     except OSError as exc:
-        raise TargetFault(f"{partial.parent}: the copy disappeared ({exc.strerror}); folder removed or disk unmounted?") from None
-    if (seen.st_dev, seen.st_ino) != (written.st_dev, written.st_ino):
-        raise TargetFault(f"{partial.parent}: the folder now leads to another file; disk unmounted or replaced?")
-    return written
+        raise _target_error(exc, folder, "cannot create a file") from None
+
+
+def _check_written(dst: int, partial: Path, size: int, counted: int, watch: CopyWatch) -> os.stat_result:
+    """Every byte went out (as the copy calls counted them, and as the file's size says), the disk is
+    still mounted, and the path still leads to them (not so after `umount -l`)."""
+    if counted != size:
+        raise TargetFault(f"{partial}: {counted} bytes written, expected {size}")
+    if os.fstat(dst).st_size != size:
+        raise TargetFault(f"{partial}: {os.fstat(dst).st_size} bytes on the disk, expected {size}")
+    return watch.check()
 
 
 def _check_same_file(final: Path, written: os.stat_result) -> None:
@@ -148,66 +191,83 @@ def _check_same_file(final: Path, written: os.stat_result) -> None:
         seen = os.stat(final)
     except OSError as exc:
         raise TargetFault(f"{final}: gone right after the rename ({exc.strerror}); disk unmounted?") from None
-    if (seen.st_dev, seen.st_ino, seen.st_size) != (written.st_dev, written.st_ino, written.st_size):
+    if not same_file(seen, written) or seen.st_size != written.st_size:
         raise TargetFault(f"{final}: not the file just written; disk unmounted or replaced?")
 
 
-def _compare_checksums(src: int, partial: Path, size: int, stop: threading.Event) -> None:
+def _compare_checksums(src: int, partial: Path, size: int, stop: threading.Event, limiter: RateLimiter | None,
+                       progress: Callable[[int], None]) -> None:
     """Hash the source and the copy as read back from the target disk (its cached pages were dropped)."""
     try:
-        expected = digest(src, size, stop)
+        expected = digest(src, size, stop, limiter, lambda done: progress(done // 2))
     except OSError as exc:
         raise SourceFault(f"cannot read the source back ({exc.strerror})") from None
     try:
-        copied = _digest_path(partial, size, stop)   # the copy's own fd is write-only
+        copied = _digest_path(partial, size, stop, limiter, lambda done: progress((size + done) // 2))
     except OSError as exc:
         raise TargetFault(f"{partial}: cannot read the copy back ({exc.strerror})") from None
     if copied != expected:
         raise TargetFault(f"{partial}: checksum of the copy differs from the source; bad disk or cable?")
 
 
-def _digest_path(path: Path, size: int, stop: threading.Event) -> str:
+def _digest_path(path: Path, size: int, stop: threading.Event, limiter: RateLimiter | None = None,
+                 progress: Callable[[int], None] = lambda done: None) -> str:
     fd = os.open(path, READ)
     try:
         drop_cached_pages(fd)
-        return digest(fd, size, stop)
+        return digest(fd, size, stop, limiter, progress)
     finally:
         os.close(fd)
 
 
-def settle_duplicate(source: Path, folder: Path, *, verify_checksum: bool, stop: threading.Event) -> MoveResult:
+def settle_duplicate(source: Path, folder: Path, *, stop: threading.Event, limiter: RateLimiter | None = None,
+                     reporter: Reporter | None = None, verify_checksum: bool = True) -> MoveResult:
     """The target already holds a file with the plot's name (a move that crashed after the rename, say):
-    if it holds the same bytes, delete the source; otherwise leave both alone."""
+    compare the two in full (both hashed, whatever `verify_checksum` says: samples once let a copy that
+    differed in the middle cost the only good one); the same bytes: delete the source; otherwise leave
+    both and fail with the reason."""
+    reporter = reporter or Reporter()
     started = time.monotonic()
     final = folder / source.name
     try:
         before = os.stat(source)
     except FileNotFoundError:
         raise SourceVanished(f"{source}: gone before the check started") from None
-    if not same_content(source, final, verify_checksum, stop):
-        raise NameTaken(f"{final}: a different file with this name is already there; not overwriting it")
-    return MoveResult(final, "already there", before.st_size, time.monotonic() - started, _remove_source(source, before))
-
-
-def same_content(source: Path, other: Path, full: bool, stop: threading.Event) -> bool:
-    """Whether `other` holds the same bytes as `source`: size plus samples (start, middle, end), or a full hash."""
     try:
-        a, b = os.open(source, READ), None
-        try:
-            b = os.open(other, READ)
-            size = os.fstat(a).st_size
-            if os.fstat(b).st_size != size:
-                return False
-            if full:
-                return digest(a, size, stop) == digest(b, size, stop)
-            offsets = {0, max(0, size // 2 - SAMPLE // 2), max(0, size - SAMPLE)}
-            return all(pread(a, SAMPLE, o) == pread(b, SAMPLE, o) for o in offsets)
-        finally:
-            os.close(a)
-            if b is not None:
-                os.close(b)
-    except OSError:
-        return False
+        other = os.stat(final)
+    except OSError as exc:
+        raise MoveError(f"{final}: the file of this name went away before the check ({exc.strerror}); "
+                        f"the plot will be copied again") from None
+    if same_file(before, other):
+        raise SameFile(f"{final} is the source file itself ({source}): target and source overlap; left alone")
+    if other.st_size != before.st_size:
+        raise DifferentFile(f"{final} already exists with another size ({other.st_size} bytes, the source "
+                            f"{before.st_size}); kept both, the source stays")
+    reporter.phase("verifying")
+    size = before.st_size
+    try:
+        fd = os.open(source, READ)
+    except FileNotFoundError:
+        raise SourceVanished(f"{source}: gone before the check started") from None
+    except OSError as exc:
+        raise SourceFault(f"{source}: cannot open ({exc.strerror})") from None
+    try:
+        if not same_file(os.fstat(fd), before):
+            raise SourceFault(f"{source}: replaced while checking")
+        expected = digest(fd, size, stop, limiter, lambda done: reporter.progress(done // 2))
+    except OSError as exc:
+        raise SourceFault(f"{source}: cannot read ({exc.strerror})") from None
+    finally:
+        drop_cached_pages(fd)
+        os.close(fd)
+    try:
+        found = _digest_path(final, size, stop, limiter, lambda done: reporter.progress((size + done) // 2))
+    except OSError as exc:
+        raise TargetFault(f"{final}: cannot read it ({exc.strerror})") from None
+    if found != expected:
+        raise DifferentFile(f"{final} already exists with other bytes of the same size (compared in full); "
+                            f"kept both, the source stays")
+    return MoveResult(final, "already there", size, time.monotonic() - started, _remove_source(source, before, final))
 
 
 def _rename_no_replace(old: Path, new: Path) -> None:
@@ -233,14 +293,21 @@ def _rename_no_replace(old: Path, new: Path) -> None:
         pass
 
 
-def _remove_source(source: Path, copied: os.stat_result) -> bool:
-    """Delete the source, unless the name now leads to a different file than the one we copied."""
+def _remove_source(source: Path, copied: os.stat_result, final: Path) -> bool:
+    """Delete the source, unless the name now leads to a different file than the one we copied; and
+    never when `final` (the copy) is that very file (overlapping folders)."""
     try:
         now = os.stat(source)
     except FileNotFoundError:
         return False
-    if (now.st_dev, now.st_ino) != (copied.st_dev, copied.st_ino):
+    if not same_file(now, copied):
         return False
+    try:
+        copy = os.stat(final)
+    except OSError as exc:
+        raise TargetFault(f"{final}: gone before the source could be deleted ({exc.strerror})") from None
+    if same_file(copy, now):
+        raise SameFile(f"{final} is the source file itself ({source}): target and source overlap; left alone")
     try:
         os.unlink(source)
     except FileNotFoundError:
@@ -271,8 +338,9 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _classify(exc: OSError, src: int, size: int, folder: Path) -> MoveError:
-    """copy_file_range cannot say which side failed: a full disk is the target's; otherwise ask the source."""
+def _classify(exc: OSError, src: int, folder: Path, watch: CopyWatch) -> MoveError:
+    """copy_file_range cannot say which side failed: a full disk is the target's; otherwise ask the
+    source, then the watch (an unmounted disk says so better than EIO)."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return TargetFull(f"{folder}: disk full ({exc.strerror})")
     try:
@@ -280,6 +348,10 @@ def _classify(exc: OSError, src: int, size: int, folder: Path) -> MoveError:
         pread(src, 1, 0)
     except OSError as source_exc:
         return SourceFault(f"cannot read the source ({source_exc.strerror})")
+    try:
+        watch.check()
+    except MoveError as found:
+        return found
     return _target_error(exc, folder, "write failed")
 
 
@@ -297,9 +369,11 @@ def _advise_sequential(fd: int) -> None:
             pass
 
 
-def _remove_quietly(path: Path) -> None:
+def _remove_if_ours(partial: Path, written: os.stat_result) -> None:
+    """Remove the partial file we created, but not a file someone else put under its name since."""
     try:
-        os.unlink(path)
+        if same_file(os.stat(partial), written):
+            os.unlink(partial)
     except OSError:
         pass
 

@@ -28,9 +28,9 @@ def expand_folders(patterns: list[str], keep_missing: bool) -> list[Path]:
             folders.extend(Path(p) for p in sorted(glob.glob(pattern)) if os.path.isdir(p))
         elif keep_missing or os.path.isdir(pattern):
             folders.append(Path(pattern))
-    unique: dict[str, Path] = {}
+    unique: dict[str, Path] = {}   # one folder named twice (a symlink, two patterns) is one folder
     for folder in folders:
-        unique.setdefault(os.path.abspath(folder), Path(os.path.abspath(folder)))
+        unique.setdefault(os.path.realpath(folder), Path(os.path.abspath(folder)))
     return list(unique.values())
 
 

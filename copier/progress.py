@@ -24,7 +24,10 @@ class Progress:
         elif copying and time.monotonic() - self._last_log >= self.log_interval:
             self._last_log = time.monotonic()
             for job in copying:
-                log.info("copying %s to %s: %s", job.plot, job.target, describe(job, now))
+                if job.phase == "verifying":
+                    log.info("verifying %s at %s: %s", job.plot, job.target, describe(job, now))
+                else:
+                    log.info("copying %s to %s: %s", job.plot, job.target, describe(job, now))
 
     def clear(self) -> None:
         """Wipe the bar before a log line is printed (the terminal only)."""
@@ -44,9 +47,11 @@ class Progress:
 
 
 def describe(job: JobStatus, now: float) -> str:
-    """'45% of 101.4 GiB, 180.3 MB/s, ETA 5m10s'"""
+    """'45% of 101.4 GiB, 180.3 MB/s, ETA 5m10s'; 'verifying 45% of ...' while the job hashes."""
     percent = 100 * job.bytes_done / job.bytes_total if job.bytes_total else 100
     text = f"{percent:.0f}% of {units.size(job.bytes_total)}"
+    if job.phase == "verifying":
+        text = "verifying " + text
     if job.rate_bytes_per_s > 0:
         eta = (job.bytes_total - job.bytes_done) / job.rate_bytes_per_s
         text += f", {units.rate(job.rate_bytes_per_s)}, ETA {units.duration(eta)}"

@@ -13,8 +13,9 @@ class CopierSettings:
     targets: list[str] = field(default_factory=list)   # farm folders or glob patterns (re-read while running)
     writers_per_target: int = 1        # parallel copies into one target folder (HDDs hate parallel writes)
     max_writers: int = 4               # parallel copies in total
-    bandwidth_limit_mb: float = 0.0    # MB/s for all copies together; 0 = no limit
+    bandwidth_limit_mb: float = 0.0    # MB/s for all copies together (reading back to verify included); 0 = no limit
     verify_checksum: bool = False      # also hash the source and the copy read back from the target disk
+                                       # (a file of the plot's name already at a target is always compared in full)
     stable_seconds: float = 60.0       # a plot is taken only after it was not modified for this long
     scan_interval: float = 10.0        # seconds between scans of the sources and targets
     retired_probe_seconds: float = 300.0  # a full or failed target is tried again after this long

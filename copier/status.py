@@ -4,11 +4,13 @@
     {"format": "teafarm-copier-status", "version": 1, "written": <unix time>, "pid": <copier pid>,
      "interval": <seconds between writes at most>,
      "jobs":    [{"id", "plot", "source", "target", "state", "bytes_total", "bytes_done",
-                  "rate_bytes_per_s", "started", "finished", "error"}, ...],
+                  "rate_bytes_per_s", "started", "finished", "error", "phase"}, ...],
      "targets": [{"folder", "state", "free_bytes", "reserved_bytes", "writers", "error"}, ...]}
 
-Job states: queued, copying, done, failed. Target states: available, full, retired, excluded.
-A reader ignores keys it does not know (a newer copier may add some) and refuses a newer version.
+Job states: queued, copying (phase "copying" or "verifying": hashing), done, failed, interrupted (the
+copier was stopped during the copy; the source is intact). Target states: available, full, retired,
+excluded. A reader ignores keys it does not know (a newer copier may add some) and refuses a newer
+version; a state it does not know is shown as unknown.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 FORMAT = "teafarm-copier-status"
 VERSION = 1
-JOB_STATES = ("queued", "copying", "done", "failed")
+JOB_STATES = ("queued", "copying", "done", "failed", "interrupted")
 TARGET_STATES = ("available", "full", "retired", "excluded")
 
 
@@ -41,10 +43,11 @@ class JobStatus:
     started: float = 0.0
     finished: float = 0.0
     error: str = ""
+    phase: str = ""              # while copying: "copying" or "verifying"
 
     @property
     def finished_state(self) -> bool:
-        return self.state in ("done", "failed")
+        return self.state in ("done", "failed", "interrupted")
 
 
 @dataclass

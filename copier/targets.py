@@ -1,18 +1,24 @@
-"""The target folders: which exist, which have room, which failed, and which one gets the next plot."""
+"""The target folders: which exist, which have room, which failed, and which one gets the next plot.
+A folder that overlaps a source (overlap.py) is never a target, however it came to match."""
 from __future__ import annotations
 
 import logging
 import os
 import shutil
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from copier.mover import PARTIAL_SUFFIX
+from copier.overlap import folder_overlap
+from copier.partials import PartialSweeper
 from copier.plots import expand_folders
 from copier.status import TargetStatus
 from teafarm import units
 
 log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL = 3600.0   # seconds between looks for abandoned partial files in a target
 
 
 @dataclass
@@ -27,7 +33,8 @@ class Target:
     error: str = ""
     retry_at: float = 0.0      # full or retired: probe again at this time
     configured: bool = True    # still named by the config patterns
-    cleaned: bool = False      # stale partial files of ours removed
+    swept: float = 0.0         # when abandoned partial files were last looked for (0: not yet)
+    probed: float = 0.0        # monotonic time of the last probe (when `free` was read)
 
     @property
     def room(self) -> int:
@@ -40,10 +47,15 @@ class TargetPool:
         self.marker = marker
         self.probe_seconds = probe_seconds
         self.targets: dict[Path, Target] = {}
+        self.skipped: dict[Path, str] = {}   # folders the patterns name that overlap a source: why
+        self.sweeper = PartialSweeper()
+        self._writing: set[Path] = set()     # partial files of ours in flight (the sweep leaves them)
 
-    def refresh(self, now: float) -> None:
-        """Re-read the patterns (disks come and go) and probe every target that is due."""
-        named = expand_folders(self.patterns, keep_missing=True)
+    def refresh(self, now: float, sources: Iterable[Path] = (), writing: Iterable[Path] = ()) -> None:
+        """Re-read the patterns (disks come and go) and probe every target that is due. `sources`:
+        the source folders now (never targets); `writing`: partial files of ours being written."""
+        self._writing = set(writing)
+        named = self._not_sources(expand_folders(self.patterns, keep_missing=True), list(sources))
         for folder in named:
             if folder not in self.targets:
                 self.targets[folder] = Target(folder)
@@ -59,11 +71,24 @@ class TargetPool:
                 continue
             self._probe(target, now)
 
+    def _not_sources(self, named: list[Path], sources: list[Path]) -> list[Path]:
+        """The named folders that overlap no source; each newly overlapping one is logged once."""
+        kept = []
+        for folder in named:
+            problem = next((p for p in (folder_overlap(s, folder) for s in sources) if p), None)
+            if problem is None:
+                self.skipped.pop(folder, None)
+                kept.append(folder)
+            elif self.skipped.get(folder) != problem:
+                self.skipped[folder] = problem
+                log.warning("target %s: skipped, %s (a source folder is never a target)", folder, problem)
+        return kept
+
     def choose(self, plot_name: str, size: int, source_folder: Path, per_target: int, avoid: set[Path]) -> Target | None:
         """The least busy target with room for `size` more bytes, then the one with most room."""
         fitting = [t for t in self.targets.values()
                    if t.state == "available" and t.configured and t.writers < per_target and t.room >= size
-                   and t.folder not in avoid and t.folder != source_folder
+                   and t.folder not in avoid and folder_overlap(source_folder, t.folder) is None
                    and not os.path.lexists(t.folder / plot_name)]
         return min(fitting, key=lambda t: (t.writers, -t.room), default=None)
 
@@ -113,14 +138,15 @@ class TargetPool:
             if not os.access(folder, os.W_OK):
                 return self.retire(target, "not writable", now)
             target.free = shutil.disk_usage(folder).free
+            target.probed = time.monotonic()
         except OSError as exc:
             return self.retire(target, exc.strerror or str(exc), now)
         if target.state != "available":
             log.info("target %s: available again (%s free)", folder, units.size(target.free))
         target.state, target.error = "available", ""
-        if not target.cleaned and target.writers == 0:
-            remove_stale_partials(folder)
-            target.cleaned = True
+        if now - target.swept >= SWEEP_INTERVAL:   # at the first probe, then now and then
+            self.sweeper.sweep(folder, self._writing)
+            target.swept = now
 
 
 def mount_point(folder: Path) -> str:
@@ -132,18 +158,3 @@ def mount_point(folder: Path) -> str:
             break
         path = parent
     return path
-
-
-def remove_stale_partials(folder: Path) -> None:
-    """Partial files of ours left by a crash (never anything else: plotters' temp files stay)."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.endswith(PARTIAL_SUFFIX) and entry.is_file(follow_symlinks=False):
-            try:
-                os.unlink(entry.path)
-                log.info("target %s: removed stale partial copy %s", folder, entry.name)
-            except OSError as exc:
-                log.warning("target %s: cannot remove stale partial copy %s (%s)", folder, entry.name, exc.strerror)

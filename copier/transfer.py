@@ -42,8 +42,10 @@ class RateLimiter:
 
 
 def stream(src: int, dst: int, size: int, progress: Callable[[int], None], stop: threading.Event,
-           limiter: RateLimiter | None = None) -> str:
-    """Copy `size` bytes from offset 0 of `src` to offset 0 of `dst`; return the method that did it."""
+           limiter: RateLimiter | None = None, check: Callable[[], None] | None = None) -> str:
+    """Copy `size` bytes from offset 0 of `src` to offset 0 of `dst`; return the method that did it.
+    `progress` gets the bytes written so far (as the copy calls counted them); `check` is called
+    between chunks and may raise to end the copy (the target's disk is gone, say)."""
     methods = [_copy_file_range, _sendfile, _read_write] if hasattr(os, "copy_file_range") else [_sendfile, _read_write]
     if not hasattr(os, "sendfile"):
         methods = [m for m in methods if m is not _sendfile]
@@ -53,6 +55,8 @@ def stream(src: int, dst: int, size: int, progress: Callable[[int], None], stop:
     while done < size:
         if stop.is_set():
             raise CopyAborted("stopping")
+        if check is not None:
+            check()
         count = min(chunk, size - done)
         if limiter:
             limiter.wait(count, stop)
@@ -122,18 +126,26 @@ def pread(fd: int, count: int, offset: int) -> bytes:
     return os.read(fd, count)
 
 
-def digest(fd: int, size: int, stop: threading.Event) -> str:
-    """blake2b of the first `size` bytes of an open file (read with pread; the position is untouched)."""
+def digest(fd: int, size: int, stop: threading.Event, limiter: RateLimiter | None = None,
+           progress: Callable[[int], None] = lambda done: None) -> str:
+    """blake2b of the first `size` bytes of an open file (read with pread; the position is untouched).
+    The reads count against the bandwidth limit (reading a copy back crosses the same disk or network);
+    `progress` gets the bytes hashed so far."""
     hasher = hashlib.blake2b()
+    block_size = min(8 * 1024 * 1024, limiter.chunk()) if limiter else 8 * 1024 * 1024
     offset = 0
     while offset < size:
         if stop.is_set():
             raise CopyAborted("stopping")
-        block = pread(fd, min(8 * 1024 * 1024, size - offset), offset)
+        count = min(block_size, size - offset)
+        if limiter:
+            limiter.wait(count, stop)
+        block = pread(fd, count, offset)
         if not block:
             break
         hasher.update(block)
         offset += len(block)
+        progress(offset)
     return hasher.hexdigest()
 
 

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import argparse
-import glob
 import logging
-import os
 import signal
 import sys
-import threading
 from dataclasses import replace
 
 from copier.copier import Copier
+from copier.layout import check_layout
 from copier.lock import AlreadyRunning, SingleInstance
 from copier.progress import Progress
 from copier.settings import check_settings
+from copier.stop import StopRequest
 from teafarm.config import load_config
 from teafarm.runtime import setup_logging_from
 from teafarm.typed_config import ConfigError
@@ -38,22 +37,19 @@ def run_copy(args: argparse.Namespace) -> int:
                        targets=args.target or config.copy.targets)
     check_settings(settings)
     status_path = settings.status_file
-    setup_logging_from(config)
-    stop = threading.Event()
-    for name in ("SIGINT", "SIGTERM"):
-        signal.signal(getattr(signal, name), lambda *_: stop.set())
-    progress = Progress(sys.stderr if sys.stderr.isatty() else None, settings.progress_log_interval)
     try:
         with SingleInstance(status_path.with_name(status_path.name + ".lock")):
+            # after the lock ("another copier runs here" says more), before any log line (a mistake is one line)
+            warnings = check_layout(settings, args.once)
+            setup_logging_from(config)
+            stop = StopRequest()
+            for name in ("SIGINT", "SIGTERM"):
+                signal.signal(getattr(signal, name), lambda number, frame, name=name: stop.request(f"received {name}"))
+            progress = Progress(sys.stderr if sys.stderr.isatty() else None, settings.progress_log_interval)
             log.info("teafarm copy: %s -> %s (status in %s)", ", ".join(settings.sources),
                      ", ".join(settings.targets), status_path)
-            warn_missing_sources(settings.sources)
+            for warning in warnings:
+                log.warning("copy: %s", warning)
             return Copier(settings, status_path, stop, progress).run(once=args.once)
     except AlreadyRunning as exc:
         raise ConfigError(str(exc)) from None
-
-
-def warn_missing_sources(patterns: list[str]) -> None:
-    for pattern in patterns:
-        if not glob.has_magic(pattern) and not os.path.isdir(os.path.expanduser(pattern)):
-            log.warning("source %s does not exist (yet): waiting for it", pattern)
