@@ -14,6 +14,7 @@ from teafarm.typed_config import ConfigError
 from tests.helpers.backbone import TEAFARM
 from tests.helpers.copier import digest, make_plot, write_config
 from tests.helpers.waiting import wait_until
+from tests.helpers.paths import REPO
 
 
 def copy(*args: str) -> subprocess.CompletedProcess:
@@ -67,9 +68,9 @@ def test_a_second_copier_on_the_same_status_file_is_refused(tmp_path, start_copi
 
 
 def test_documented_config_shows_every_copy_default():
-    documented = parse_config_file(Path(__file__).resolve().parents[2] / "config.yml").copy
+    documented = parse_config_file(REPO / "config.yml").copy
     assert documented == CopierSettings()
-    text = (Path(__file__).resolve().parents[2] / "config.yml").read_text()
+    text = (REPO / "config.yml").read_text()
     section = text[text.index("\ncopy:"):]
     for key in vars(CopierSettings()):
         line = next(line for line in section.splitlines() if line.strip().startswith(f"{key}:"))

@@ -27,8 +27,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from tests.helpers.paths import DATA as TEST_DATA
 
-DATA = Path(__file__).parent.parent / "data" / "chia"
+DATA = TEST_DATA / "chia"
 SERVICES = ("daemon", "farmer", "harvester", "full_node", "wallet")
 
 

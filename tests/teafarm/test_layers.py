@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import REPO
+
 PACKAGES = ("teafarm", "bot", "monitor", "copier", "protocol")
 
-# The rooms, most specific prefix first. A room may import itself and the rooms it lists.
-BASE = "teafarm base"
+# The rooms (docs/architecture.md). A room may import itself, the rooms it lists and the bottom.
 ROOMS: dict[str, tuple[str, ...]] = {
     # the bottom of teafarm: the config mechanism, units and the version, usable by everyone
     "teafarm.typed_config": (),
@@ -74,14 +74,14 @@ def violations(root: Path) -> list[str]:
 
 
 def test_every_import_points_down_the_layers():
-    wrong = violations(ROOT)
+    wrong = violations(REPO)
     assert not wrong, "imports against the layers (docs/architecture.md):\n" + "\n".join(wrong)
 
 
 def test_no_feature_imports_the_assembled_config():
-    offenders = [f"{path.relative_to(ROOT)}:{line}" for path in sources(ROOT)
-                 if not module_name(path, ROOT).startswith("teafarm")
-                 for line, imported in imports_of(path, ROOT) if imported == "teafarm.config"]
+    offenders = [f"{path.relative_to(REPO)}:{line}" for path in sources(REPO)
+                 if not module_name(path, REPO).startswith("teafarm")
+                 for line, imported in imports_of(path, REPO) if imported == "teafarm.config"]
     assert not offenders, f"features get their own settings object, not teafarm.config: {offenders}"
 
 

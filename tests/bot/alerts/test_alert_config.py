@@ -11,12 +11,12 @@ from bot.app import check_alert_settings
 from teafarm.config import parse_config_file
 from teafarm.typed_config import ConfigError
 from tests.helpers.backbone import TEAFARM
+from tests.helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_config_yml_documents_the_alert_defaults():
-    assert parse_config_file(ROOT / "config.yml").bot.alerts == AlertSettings()
+    assert parse_config_file(REPO / "config.yml").bot.alerts == AlertSettings()
 
 
 @pytest.mark.parametrize("alerts, message", [

@@ -9,6 +9,7 @@ import pytest
 
 from teafarm.config import parse_config_file
 from tests.helpers.backbone import TEAFARM
+from tests.helpers.paths import REPO
 
 
 def check(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -74,7 +75,7 @@ def test_config_init_writes_the_documented_default_and_it_validates(tmp_path):
     import subprocess as sp
     result = sp.run(TEAFARM + ["config", "init", "my.yml"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "my.yml").read_text() == (Path(__file__).parents[2] / "config.yml").read_text()
+    assert (tmp_path / "my.yml").read_text() == (REPO / "config.yml").read_text()
     assert check("--config", "my.yml", cwd=tmp_path).returncode == 0
     again = sp.run(TEAFARM + ["config", "init", "my.yml"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert again.returncode == 2 and "already exists" in again.stderr
@@ -83,6 +84,6 @@ def test_config_init_writes_the_documented_default_and_it_validates(tmp_path):
 def test_the_documented_default_config_equals_the_built_in_defaults():
     from teafarm.config import Config
     from teafarm.typed_config import to_plain
-    documented = parse_config_file(Path(__file__).parents[2] / "config.yml")
+    documented = parse_config_file(REPO / "config.yml")
     documented.source = None
     assert to_plain(documented) == to_plain(Config())

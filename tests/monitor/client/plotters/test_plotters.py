@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from monitor.client.plotters.collector import PlotterCollector
 from monitor.client.plotters.reader import FORMATS
 from protocol import events_pb2
+from tests.helpers.paths import DATA
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "plotters"
+SAMPLES = DATA / "plotters"
 MADMAX_RUNNING = "c4f1a2b3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5"
 BLADEBIT_RUNNING = "6b46f2d9e0b7a5c1d3e8f4a2b6c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f7081"
 CHIA_RUNNING = "3b6d9a7e1f2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0e1f2a"

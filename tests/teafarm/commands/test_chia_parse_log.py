@@ -10,16 +10,16 @@ from pathlib import Path
 
 from monitor.client.chia.logs.replay import rotation_order
 from monitor.client.chia.logs.signage import SP_INTERVAL, SignagePointCounter
+from tests.helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[2]
-TEAFARM = ROOT / ".venv" / "bin" / "teafarm"
-REAL = ROOT / "tests" / "data" / "chia" / "debug-2.7.5-excerpt.log"
+TEAFARM = REPO / ".venv" / "bin" / "teafarm"
+REAL = REPO / "tests" / "data" / "chia" / "debug-2.7.5-excerpt.log"
 CC = "3c2d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f"
 
 
 def teafarm(*args: str) -> subprocess.CompletedProcess:
     command = [str(TEAFARM)] if TEAFARM.exists() else [sys.executable, "-m", "teafarm.cli"]
-    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=120, cwd=REPO)
 
 
 def sp_line(when: datetime, index: int) -> str:

@@ -13,8 +13,9 @@ from monitor.client.plotters.collector import PlotterCollector
 from monitor.client.chia.logs.health import LogHealth, chia_log_level
 from monitor.client.chia.logs.parser import ChiaLogParser
 from protocol import events_pb2
+from tests.helpers.paths import DATA as TEST_DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "chia"
+DATA = TEST_DATA / "chia"
 ANSWER_257 = ("2026-11-28T01:47:53.{ms:03d} 2.7.5 harvester chia.harvester.harvester: INFO     challenge_hash: "
               "87b15ee553 ...1 plots were eligible for farming challengeFound {proofs} V1 proofs and 0 V2 qualities. "
               "Time: 0.07103 s. Total 10 plots\n")

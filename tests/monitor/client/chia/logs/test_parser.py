@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from monitor.client.chia.logs import events as ev
 from monitor.client.chia.logs.parser import ChiaLogParser
+from tests.helpers.paths import DATA as TEST_DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "chia"
+DATA = TEST_DATA / "chia"
 REAL = DATA / "debug-2.7.5-excerpt.log"
 H64 = "6348b90104bd04ffcd68bf8a1606488cd768ac5d4303b88655778017fcf1723c"
 CC = "3c2d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f"
