@@ -12,6 +12,7 @@ class CopyState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COPYING: _ClassVar[CopyState]
     DONE: _ClassVar[CopyState]
     FAILED: _ClassVar[CopyState]
+    INTERRUPTED: _ClassVar[CopyState]
 
 class TargetState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -25,6 +26,7 @@ QUEUED: CopyState
 COPYING: CopyState
 DONE: CopyState
 FAILED: CopyState
+INTERRUPTED: CopyState
 TARGET_STATE_UNKNOWN: TargetState
 AVAILABLE: TargetState
 FULL: TargetState

@@ -95,3 +95,14 @@ def test_a_copier_that_stopped_writing_reports_its_copy_as_failed(tmp_path):
     assert states == {"done1": copier_pb2.DONE, "busy1": copier_pb2.FAILED}
     assert "copier stopped" in [j for j in snapshot.copy_jobs if j.id == "busy1"][0].error
     assert len(snapshot.copy_targets) == 0
+
+
+def test_an_interrupted_copy_reaches_the_bot_as_interrupted_not_unknown(tmp_path):
+    """SIGTERM mid-copy leaves the job 'interrupted' in the status file: a state of its own on the wire,
+    so /copy shows it and the copy-failure alert (FAILED only) stays quiet for a restart."""
+    path = tmp_path / "status.json"
+    now = time.time()
+    write_status(path, CopierStatus(written=now, pid=1, interval=30.0, jobs=[
+        JobStatus("cut1", "a.plot", "/s/a.plot", "/hdd", "interrupted", 5, 2, 0.0, now - 9, now - 1)]))
+
+    assert [job.state for job in collect(path).copy_jobs] == [copier_pb2.INTERRUPTED]

@@ -17,7 +17,7 @@ from protocol import copier_pb2, events_pb2
 log = logging.getLogger(__name__)
 
 JOB_STATES = {"queued": copier_pb2.QUEUED, "copying": copier_pb2.COPYING,
-              "done": copier_pb2.DONE, "failed": copier_pb2.FAILED}
+              "done": copier_pb2.DONE, "failed": copier_pb2.FAILED, "interrupted": copier_pb2.INTERRUPTED}
 TARGET_STATES = {"available": copier_pb2.AVAILABLE, "full": copier_pb2.FULL,
                  "retired": copier_pb2.RETIRED, "excluded": copier_pb2.EXCLUDED}
 GRACE = 10.0   # seconds beyond three missed rewrites before the copier counts as stopped
