@@ -23,7 +23,7 @@ from bot.alerts.botdb import get_cursor, set_cursor
 from bot.alerts.lifecycle import Alert
 from bot.alerts.messages import alert_reply, recovery_reply, reminder_reply
 from bot.alerts.mutes import Mute, active_mutes, is_muted
-from bot.alerts.outbox import enqueue
+from bot.alerts.outbox import enqueue, rewrite_unsent
 from bot.alerts.quiet import QuietHours
 from bot.alerts.rules import Finding, Rule, RuleContext, all_rules, resolved_kinds
 from bot.alerts.rules.base import Memory
@@ -178,7 +178,9 @@ class AlertEngine:
         if f.active:
             if alert is not None:
                 if f.detail and f.detail != alert.detail:
-                    lifecycle.update_detail(self.botdb, alert, f.detail)
+                    alert = lifecycle.update_detail(self.botdb, alert, f.detail)
+                    if alert.outbox_id is not None:   # an announcement still waiting shows the latest detail
+                        rewrite_unsent(self.botdb, alert.outbox_id, alert_reply(alert))
                 return
             due = max(now + kind.debounce, self._grace_until(f.machine, severity, first_seen))
             alert = lifecycle.begin(self.botdb, f, severity, now, due)

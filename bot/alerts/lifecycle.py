@@ -12,8 +12,6 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import astuple, dataclass, fields, replace
 
-from bot.alerts.messages import alert_reply
-from bot.alerts.outbox import rewrite_unsent
 from bot.alerts.rules.base import Finding
 from bot.alerts.settings import AlertSettings
 
@@ -113,12 +111,10 @@ def begin(conn: sqlite3.Connection, f: Finding, severity: str, now: float, due: 
     return alert
 
 
-def update_detail(conn: sqlite3.Connection, alert: Alert, detail: str) -> None:
-    """The problem changed (more plots lost): keep the latest detail. An announcement still
-    waiting (grouping window, quiet hours, outage) shows it too."""
+def update_detail(conn: sqlite3.Connection, alert: Alert, detail: str) -> Alert:
+    """The problem changed (more plots lost): keep the latest detail."""
     conn.execute(f"UPDATE alerts SET detail = ? WHERE {_ONE}", (detail, *_ident(alert)))
-    if alert.outbox_id is not None:
-        rewrite_unsent(conn, alert.outbox_id, alert_reply(replace(alert, detail=detail)))
+    return replace(alert, detail=detail)
 
 
 def fire(conn: sqlite3.Connection, alert: Alert, now: float, outbox_id: int | None, settings: AlertSettings) -> None:

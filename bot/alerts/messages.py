@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.commands.format import duration
 from bot.reply import Reply, Section
 
-if TYPE_CHECKING:        # lifecycle renders its announcements with alert_reply
+if TYPE_CHECKING:
     from bot.alerts.lifecycle import Alert
     from bot.alerts.rules.base import Finding
 
