@@ -20,7 +20,7 @@ from bot.commands.base import CommandContext
 from bot.alerts.settings import AlertSettings
 from bot.commands.dispatch import Dispatcher, command_specs
 from bot.settings import BotSettings
-from bot.transports.base import Transport, TransportError
+from bot.transports.base import Transport
 from bot.transports.factory import build_transports
 from monitor.server.app import ServerApp
 from monitor.server.settings import ServerSettings
@@ -80,23 +80,22 @@ class BotApp:
         self.alerts = AlertService(self.server.database_path, self.botdb_path, settings.alerts, self.transports,
                                    clock, on_sent)
         self.dispatcher = Dispatcher(command_context(self.server.database_path, settings.alerts))
-        self._started: list[Transport] = []
 
     async def start(self) -> None:
         await self.server.start()
+        for transport in self.transports:   # from the first delivery on: not reached yet is no failure
+            transport.waiting_first = True
         await self.alerts.start()
         self.server.add_commit_listener(self.alerts.wake)
+        # Each transport connects in the background and keeps trying (a bot booted before the network,
+        # a chat outage) instead of being dropped after a failed start; its alerts wait in the outbox.
         handler = guarded(self.dispatcher.handle, self.settings)
         for transport in self.transports:
-            try:
-                await transport.start(handler)
-                self._started.append(transport)
-            except TransportError as exc:   # the others keep working; its alerts wait in the outbox
-                log.error("transport %s did not start: %s", transport.name, exc)
+            transport.keep_connected(handler)
         self._schedule()
         self.scheduler.start()
-        log.info("teafarm bot running: transports %s, bot state %s",
-                 ", ".join(t.name for t in self._started) or "none", self.botdb_path)
+        log.info("teafarm bot running: transports %s (connecting), bot state %s",
+                 ", ".join(t.name for t in self.transports) or "none", self.botdb_path)
 
     def _schedule(self) -> None:
         settings = self.settings.alerts
@@ -110,14 +109,15 @@ class BotApp:
                                    id="heartbeat", next_run_time=dt.datetime.now())
 
     async def stop(self) -> None:
-        for transport in self.transports:
-            try:
-                await transport.stop()
-            except Exception:
-                log.exception("transport %s did not stop cleanly", transport.name)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        # alerts first: a send cut short by a closing transport is no failure to count (the outbox keeps it)
         await self.alerts.stop()
+        for transport in self.transports:
+            try:
+                await transport.close()
+            except Exception:
+                log.exception("transport %s did not stop cleanly", transport.name)
         self.dispatcher.close()
         await self.server.stop()
         log.info("teafarm bot stopped")

@@ -2,8 +2,10 @@
 
 A row is marked delivered for a transport right after that transport accepted it, so a crash in
 between repeats that one message and nothing else. Ready alerts of one machine go out as one
-message. A transport that keeps failing is retried with backoff and
-the other transports say so (and say when it works again).
+message. A transport that keeps failing is retried with backoff (at once when it reports that it
+is back up) and the other transports say so (and say when it works again). A transport not
+reached yet since the bot started is not failing: its alerts wait, uncounted. A 429 is not a
+failure either: the next try waits as long as the chat asked.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from bot.alerts.messages import from_json, merged
 from bot.alerts.outbox import enqueue, mark_delivered, ready, wanted_by
 from bot.alerts.settings import AlertSettings
 from bot.reply import Reply
-from bot.transports.base import Transport, TransportError
+from bot.transports.base import RateLimited, Transport, TransportError
 from monitor.sqlite_tx import transaction
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ RETRY_MAX = 300.0
 class _Failing:
     failures: int = 0
     retry_at: float = 0.0
+    ups: int = 0                   # the transport's `ups` at the last failure: one more means it is back, try now
+    wait_until: float = 0.0        # the chat asked for a pause (429): honoured whatever else happens
     noticed: bool = False          # the other transports were told
 
 
@@ -63,16 +67,24 @@ class Delivery:
             for transport in self.transports:
                 owed = [r for r in group if wanted_by(r, transport.name)]
                 state = self.failing[transport.name]
-                if not owed or state.retry_at > now:
+                if not owed or transport.waiting_first or state.wait_until > now:
+                    continue
+                if state.retry_at > now and transport.ups == state.ups:
                     continue
                 reply = merged(group[0]["machine"], [from_json(r["reply"]) for r in owed])
                 try:
                     await transport.send_alert(reply)
+                except RateLimited as exc:
+                    state.wait_until = now + exc.retry_after
+                    log.info("transport %s asks to wait %.0f s before the next alert", transport.name, exc.retry_after)
+                    continue
                 except TransportError as exc:
+                    state.ups = transport.ups
                     await self._db(self._failed, transport.name, str(exc), now)
                     continue
                 except Exception as exc:  # a transport bug must not stop the other transports
                     log.exception("transport %s failed to send an alert", transport.name)
+                    state.ups = transport.ups
                     await self._db(self._failed, transport.name, f"internal error: {type(exc).__name__}", now)
                     continue
                 await self._db(self._mark, [r["id"] for r in owed], transport.name)

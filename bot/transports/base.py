@@ -3,9 +3,17 @@
 A transport turns what a chat user typed into an `Incoming`, hands it to the one `CommandHandler`,
 renders the `Reply` for its chat and sends it; it also delivers alerts. Everything above this seam
 (commands, alert engine, outbox) is transport-neutral.
+
+Two things every transport shares live here, so each chat library only has to report what happened:
+- staying connected (`Transport.keep_connected`): a start that fails, or a connection the library
+  gives up on, is tried again with `Backoff` for as long as the bot runs (a bot booted before the
+  network, a Discord or Telegram outage);
+- rate limits (`RateLimited`, `Transport.send_patiently`): a 429 is waited out for as long as the
+  chat asks, for replies and alerts alike.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -45,6 +53,34 @@ class TransportError(Exception):
     """A transport could not deliver; the caller keeps the alert and retries later."""
 
 
+class RateLimited(TransportError):
+    """The chat answered 429: nothing is wrong with it, it wants `retry_after` seconds before the next message."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(0.0, float(retry_after))
+
+
+class Refused(TransportError):
+    """The chat refused the configuration (a wrong token, a missing intent): trying again cannot help."""
+
+
+REPLY_PATIENCE = 14 * 60.0   # seconds a command reply may wait out 429s (Discord's interaction token lasts 15 min)
+ALERT_PATIENCE = 60.0        # seconds an alert waits out 429s in place; a longer wait goes back to the outbox
+                             # (so the delivery of the other transports is never held longer than this)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Seconds between connection attempts: `first`, doubling up to `most`. A connection that stayed up
+    for `most` seconds starts the next series from `first` again (one that drops at once backs off)."""
+    first: float = 2.0
+    most: float = 300.0
+
+    def delay(self, failures: int) -> float:
+        return min(self.first * 2 ** max(failures - 1, 0), self.most)
+
+
 @dataclass
 class Health:
     """Consecutive failures of one transport, so the bot can say when one keeps failing."""
@@ -65,27 +101,151 @@ class Health:
         self.last_error_at = time.time()
 
 
+Sleep = Callable[[float], Awaitable[object]]
+
+
 class Transport(ABC):
     name: str = ""
 
-    def __init__(self) -> None:
+    def __init__(self, backoff: Backoff = Backoff(), sleep: Sleep = asyncio.sleep) -> None:
+        """`backoff` between connection attempts and `sleep` for rate-limit waits: tests shorten the one
+        and pass a recording, instant `sleep` for the other."""
         self.health = Health()
+        self.backoff = backoff
+        self.sleep = sleep
+        self.waiting_first = False     # kept connected but never reached yet: its alerts wait, uncounted
+        self.ups = 0                   # times the chat came (back) up: delivery retries at once after one
+        self._up = False
+        self._lost = asyncio.Event()
+        self._lost_reason = ""
+        self._stopping = asyncio.Event()
+        self._keeper: asyncio.Task | None = None
 
     @property
     def healthy(self) -> bool:
         return self.health.healthy
 
+    @property
+    def is_up(self) -> bool:
+        return self._up
+
     @abstractmethod
     async def start(self, handler: CommandHandler) -> None:
-        """Connect and start delivering commands to `handler`; raises TransportError if it cannot."""
+        """One attempt: connect and start delivering commands to `handler`; raises TransportError if it
+        cannot (Refused when trying again cannot help). `keep_connected` calls it again after `stop()`."""
 
     @abstractmethod
     async def send_alert(self, reply: Reply) -> None:
-        """Deliver to every configured alert destination; raises TransportError when it could not."""
+        """Deliver to every configured alert destination; raises TransportError when it could not
+        (RateLimited when the chat asked for a longer pause than ALERT_PATIENCE)."""
 
     @abstractmethod
     async def stop(self) -> None:
         """Disconnect; safe to call when start failed or never ran."""
+
+    # ---- staying connected ------------------------------------------------------------------------
+
+    def keep_connected(self, handler: CommandHandler) -> asyncio.Task:
+        """Start in the background and stay connected for as long as the bot runs: a failed start and a
+        connection the library gave up on (`lost`) are tried again after `backoff`. In-session drops
+        stay with the chat library (discord.py resumes, PTB polls again). Until the first start
+        succeeds, `waiting_first` tells the alert delivery that this chat is not failing, only not
+        reached yet."""
+        self.waiting_first = True
+        self._keeper = asyncio.create_task(self._keep(handler), name=f"{self.name}-connection")
+        return self._keeper
+
+    async def _keep(self, handler: CommandHandler) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while True:
+            self._lost.clear()
+            try:
+                await self.start(handler)
+            except Refused as exc:
+                self.waiting_first = False     # a real failure: delivery counts it, the other chats say so
+                self._up = False
+                log.error("%s (not tried again: fix the configuration and restart the bot)", exc)
+                return
+            except TransportError as exc:
+                failures += 1
+                reason = str(exc)
+            except Exception as exc:          # a bug on the way in must not end the trying
+                log.exception("%s: start failed", self.name)
+                failures += 1
+                reason = f"{self.name}: start failed: {type(exc).__name__}"
+            else:
+                self.waiting_first = False
+                self.came_up()
+                up_since = loop.time()
+                await self._lost.wait()
+                if loop.time() - up_since >= self.backoff.most:
+                    failures = 0
+                failures += 1
+                reason = self._lost_reason
+            delay = self.backoff.delay(failures)
+            log.warning("%s; trying again in %g s", reason, delay)
+            try:
+                await self.stop()              # what the failed or lost attempt left behind
+            except Exception:
+                log.warning("%s: cleaning up after a failed connection failed", self.name, exc_info=True)
+            await asyncio.sleep(delay)
+
+    def came_up(self) -> None:
+        """For transports: the chat answers (again), e.g. the gateway is ready or a poll succeeded."""
+        if not self._up:
+            self._up = True
+            self.ups += 1
+        self.health.succeeded()
+
+    def went_down(self, reason: str) -> None:
+        """For transports: the chat stopped answering; the library is trying to get it back."""
+        self._up = False
+        self.health.failed(reason)
+
+    def lost(self, reason: str) -> None:
+        """For transports: the connection ended and the library will not bring it back; the keeper will."""
+        self.went_down(reason)
+        self._lost_reason = reason
+        self._lost.set()
+
+    async def close(self) -> None:
+        """Stop for good: no more reconnecting, rate-limit waits cut short, then `stop()`."""
+        self._stopping.set()
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
+        await self.stop()
+
+    # ---- rate limits ------------------------------------------------------------------------------
+
+    async def send_patiently(self, send: Callable[[], Awaitable[object]], patience: float) -> None:
+        """Run `send` (one message, raising RateLimited on a 429) until the chat takes it, waiting each
+        time as long as the chat asks, up to `patience` seconds in all; past that, or when the
+        transport is closing, the RateLimited is raised."""
+        waited = 0.0
+        while True:
+            try:
+                await send()
+                return
+            except RateLimited as exc:
+                if waited + exc.retry_after > patience or self._stopping.is_set():
+                    raise
+                log.info("%s: rate limited, sending again in %g s", self.name, exc.retry_after)
+                if not await self._pause(exc.retry_after):
+                    raise
+                waited += exc.retry_after
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep `seconds`; False when the transport started closing meanwhile."""
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            stopping.cancel()
+        return not self._stopping.is_set()
 
 
 def command_line(command: str, argument: str = "") -> str:

@@ -2,12 +2,20 @@
 
 Slash commands are synced to the configured guilds at start (instant) or globally (slow to
 appear). Every reply is Discord markdown split under 2,000 characters, sent with mentions
-disabled so a farm string like "@everyone" pings nobody. 429s are waited out inside discord.py;
-a wait longer than MAX_RATE_LIMIT_WAIT fails the send so the alert outbox retries it later.
+disabled so a farm string like "@everyone" pings nobody.
+
+429s up to MAX_RATE_LIMIT_WAIT are waited out inside discord.py; a longer one comes back as
+RateLimited, which replies wait out (Transport.send_patiently) and alerts hand back to the outbox
+with the wait Discord asked for. Staying connected is Transport.keep_connected's job: discord.py
+runs with reconnect=False, so it still RESUMEs when Discord asks (op 7, resumable close codes),
+but a connection it cannot re-establish ends the client and the keeper starts a new one with the
+transport's backoff (discord.py's own loop would retry with waits up to ~17 minutes, logging a
+traceback for each).
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Awaitable, Callable, Sequence
 
@@ -17,16 +25,18 @@ from discord import app_commands
 
 from bot import render
 from bot.reply import Reply
-from bot.transports.base import CommandHandler, CommandSpec, Incoming, Transport, TransportError, answer, \
-    command_line
+from bot.transports.base import ALERT_PATIENCE, REPLY_PATIENCE, Backoff, CommandHandler, CommandSpec, \
+    Incoming, RateLimited, Refused, Sleep, Transport, TransportError, answer, command_line
 from bot.transports.settings import DiscordSettings
 from teafarm.typed_config import ConfigError
 
 log = logging.getLogger(__name__)
 
 READY_WAIT = 30.0              # seconds start() waits for the gateway before carrying on in the background
-MAX_RATE_LIMIT_WAIT = 60.0     # longer 429 waits raise instead of holding an alert
+MAX_RATE_LIMIT_WAIT = ALERT_PATIENCE   # longer 429 waits raise RateLimited instead of sleeping inside discord.py
 DESCRIPTION_LIMIT = 100       # characters of a slash command's or option's description
+GATEWAY_BAD_TOKEN = 4004
+GATEWAY_DISALLOWED_INTENTS = 4014
 NO_MENTIONS = discord.AllowedMentions.none()
 SEND_ERRORS = (discord.DiscordException, aiohttp.ClientError, OSError)
 
@@ -35,21 +45,28 @@ class DiscordTransport(Transport):
     name = "discord"
 
     def __init__(self, settings: DiscordSettings, commands: Sequence[CommandSpec] = (),
-                 guild_ready_timeout: float = 2.0) -> None:     # tests shorten discord.py's wait for guilds
-        super().__init__()
+                 guild_ready_timeout: float = 2.0,     # tests shorten discord.py's wait for guilds
+                 backoff: Backoff = Backoff(), sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(backoff, sleep)
         self._settings = settings
+        self._commands = list(commands)
+        self._guild_ready_timeout = guild_ready_timeout
         self._guild_ids = _snowflakes(settings.guild_ids, "bot.discord.guild_ids")
         self._alert_channel_ids = _snowflakes(settings.alert_channel_ids, "bot.discord.alert_channel_ids")
         self._handler: CommandHandler | None = None
         self._runner: asyncio.Task | None = None
         self._ready = asyncio.Event()
+        self._new_client()
+
+    def _new_client(self) -> None:
+        """A discord.py Client cannot be started again once closed: every new connection gets its own."""
         intents = discord.Intents.default()
         intents.message_content = True         # prefix commands read the message text
         self.client = discord.Client(intents=intents, allowed_mentions=NO_MENTIONS,
                                      max_ratelimit_timeout=MAX_RATE_LIMIT_WAIT,
-                                     guild_ready_timeout=guild_ready_timeout)
+                                     guild_ready_timeout=self._guild_ready_timeout)
         self.tree = app_commands.CommandTree(self.client)
-        for spec in commands:
+        for spec in self._commands:
             self.tree.add_command(self._slash_command(spec))
         self.client.setup_hook = self._sync_commands
         self.client.on_ready = self._on_ready
@@ -60,10 +77,15 @@ class DiscordTransport(Transport):
     # ---- connection ----------------------------------------------------------------------------
 
     async def start(self, handler: CommandHandler) -> None:
-        self._handler = handler
-        if not self._alert_channel_ids:
+        if self._handler is None and not self._alert_channel_ids:     # said once, not at every reconnect
             log.warning("discord: bot.discord.alert_channel_ids is empty: no alerts go to Discord")
-        self._runner = asyncio.create_task(self.client.start(self._settings.token), name="discord-gateway")
+        self._handler = handler
+        if self.client.is_closed():            # an earlier attempt (kept connected) ended
+            self._new_client()
+        self._ready.clear()
+        # reconnect=False: a connection discord.py cannot resume ends the runner and the keeper takes over
+        self._runner = asyncio.create_task(self.client.start(self._settings.token, reconnect=False),
+                                           name="discord-gateway")
         ready = asyncio.create_task(self._ready.wait())
         try:
             await asyncio.wait({self._runner, ready}, timeout=READY_WAIT, return_when=asyncio.FIRST_COMPLETED)
@@ -77,26 +99,28 @@ class DiscordTransport(Transport):
 
     def _start_error(self, exc: BaseException | None) -> TransportError:
         self.health.failed(str(exc))
-        if isinstance(exc, discord.LoginFailure):
-            return TransportError("discord: the bot token was refused (bot.discord.token or TEAFARM_DISCORD_TOKEN)")
-        if isinstance(exc, discord.PrivilegedIntentsRequired):
-            return TransportError("discord: enable the Message Content intent for the bot "
-                                  "(Developer Portal > your app > Bot > Privileged Gateway Intents)")
+        # with reconnect=False discord.py hands on the gateway's close codes as they are
+        code = exc.code if isinstance(exc, discord.ConnectionClosed) else None
+        if isinstance(exc, discord.LoginFailure) or code == GATEWAY_BAD_TOKEN:
+            return Refused("discord: the bot token was refused (bot.discord.token or TEAFARM_DISCORD_TOKEN)")
+        if isinstance(exc, discord.PrivilegedIntentsRequired) or code == GATEWAY_DISALLOWED_INTENTS:
+            return Refused("discord: enable the Message Content intent for the bot "
+                           "(Developer Portal > your app > Bot > Privileged Gateway Intents)")
         return TransportError(f"discord: cannot connect: {exc}")
 
     def _on_runner_done(self, runner: asyncio.Task) -> None:
-        if not runner.cancelled() and runner.exception():
-            self.health.failed(str(runner.exception()))
-            log.error("discord: disconnected for good: %s", runner.exception())
+        """The client ended without stop(): the connection is gone for good, the keeper reconnects."""
+        if not runner.cancelled():
+            self.lost(f"discord: connection lost: {runner.exception() or 'closed'}")
 
     async def _on_ready(self) -> None:
         self._ready.set()
-        self.health.succeeded()
+        self.came_up()
         log.info("discord: connected as %s", self.client.user)
 
     async def _on_disconnect(self) -> None:
-        # discord.py reconnects by itself; until it has, the transport counts as failing
-        self.health.failed("gateway disconnected")
+        # until discord.py has resumed (or the keeper has reconnected), the transport counts as failing
+        self.went_down("gateway disconnected")
 
     async def _sync_commands(self) -> None:
         """Runs after login, before the gateway: register the slash commands with Discord."""
@@ -112,6 +136,8 @@ class DiscordTransport(Transport):
                         "applications.commands scope and check bot.discord.guild_ids", exc)
 
     async def stop(self) -> None:
+        if self._runner:
+            self._runner.remove_done_callback(self._on_runner_done)    # our own close is no lost connection
         if not self.client.is_closed():
             await self.client.close()
         if self._runner:
@@ -157,8 +183,8 @@ class DiscordTransport(Transport):
     async def _reply(self, incoming: Incoming, reply: Reply, send: Callable[[str], Awaitable]) -> None:
         try:
             for piece in pieces(reply):
-                await send(piece)
-        except SEND_ERRORS as exc:
+                await self.send_patiently(functools.partial(_sent, send, piece), REPLY_PATIENCE)
+        except TransportError as exc:
             self._reply_failed(incoming, exc)
             return
         self.health.succeeded()
@@ -176,9 +202,12 @@ class DiscordTransport(Transport):
         try:
             for channel_id in self._alert_channel_ids:
                 channel = self.client.get_partial_messageable(channel_id)   # REST only: no cache needed
+                send = functools.partial(channel.send, allowed_mentions=NO_MENTIONS)
                 for piece in pieces(reply):
-                    await channel.send(piece, allowed_mentions=NO_MENTIONS)
-        except SEND_ERRORS as exc:
+                    await self.send_patiently(functools.partial(_sent, send, piece), ALERT_PATIENCE)
+        except RateLimited:
+            raise                      # not a failure: the outbox waits as long as Discord asked
+        except TransportError as exc:
             self.health.failed(str(exc))
             raise TransportError(f"discord: alert not delivered: {exc}") from exc
         self.health.succeeded()
@@ -186,6 +215,27 @@ class DiscordTransport(Transport):
 
 def pieces(reply: Reply) -> list[str]:
     return render.split(render.discord_markdown(reply), render.DISCORD_LIMIT, render.MARKDOWN_FENCE)
+
+
+async def _sent(send: Callable[[str], Awaitable], piece: str) -> None:
+    """One message through discord.py; its errors as the transport's (a 429 as RateLimited)."""
+    try:
+        await send(piece)
+    except discord.RateLimited as exc:                   # longer than MAX_RATE_LIMIT_WAIT: not slept inside
+        raise RateLimited(f"rate limited for {exc.retry_after:.0f} s", exc.retry_after) from exc
+    except discord.HTTPException as exc:
+        if exc.status == 429:                            # still 429 after discord.py's own tries
+            raise RateLimited(str(exc), _retry_after(exc)) from exc
+        raise TransportError(str(exc)) from exc
+    except SEND_ERRORS as exc:
+        raise TransportError(str(exc) or type(exc).__name__) from exc
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    try:
+        return float(exc.response.headers.get("Retry-After", 1.0))
+    except (AttributeError, TypeError, ValueError):
+        return 1.0
 
 
 def _snowflakes(ids: list[str], key: str) -> list[int]:

@@ -1,44 +1,55 @@
 """Telegram through python-telegram-bot: /commands by long polling, replies and alerts as HTML.
 
-429s are retried by PTB's AIORateLimiter (it waits the retry_after Telegram names); every farm
-and user string is HTML-escaped by bot.render; messages are split under Telegram's 4,096 limit.
+Every farm and user string is HTML-escaped by bot.render; messages are split under Telegram's
+4,096 limit. PTB's AIORateLimiter paces the sends (Telegram's 30 messages/s, 20/min per group);
+a 429 comes back to the transport as RateLimited and is waited out as long as Telegram asks
+(Transport.send_patiently), for replies and alerts alike. Staying connected: a start that fails
+is tried again by Transport.keep_connected; after a drop PTB polls again by itself.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-from typing import Sequence
+import warnings
+from datetime import timedelta
+from typing import Any, Callable, Sequence
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, CommandHandler as PTBCommandHandler, ContextTypes, \
     MessageHandler, filters
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import render
 from bot.reply import Reply
-from bot.transports.base import CommandHandler, CommandSpec, Incoming, Transport, TransportError, answer, \
-    command_line
+from bot.transports.base import ALERT_PATIENCE, REPLY_PATIENCE, Backoff, CommandHandler, CommandSpec, Incoming, \
+    RateLimited, Refused, Sleep, Transport, TransportError, answer, command_line
 from bot.transports.settings import TelegramSettings
 
 log = logging.getLogger(__name__)
 
-RATE_LIMIT_RETRIES = 3     # 429s retried inside PTB before a send counts as failed
 DESCRIPTION_LIMIT = 256    # characters of a command's description in Telegram's menu
 
 
 class TelegramTransport(Transport):
     name = "telegram"
 
-    def __init__(self, settings: TelegramSettings, commands: Sequence[CommandSpec] = ()) -> None:
-        super().__init__()
+    def __init__(self, settings: TelegramSettings, commands: Sequence[CommandSpec] = (),
+                 backoff: Backoff = Backoff(), sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(backoff, sleep)
         self._settings = settings
         self._commands = list(commands)
         self._handler: CommandHandler | None = None
+        self._poll_failing = False
         base = settings.api_base_url.rstrip("/")
         # PTB appends "<token>/<method>"; local Bot API servers use the same layout
         self.application = (Application.builder().token(settings.token)
                             .base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-                            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+                            .rate_limiter(_PacingOnly())
+                            .get_updates_request(_PollRequest(self._polled))
                             .concurrent_updates(True)     # a slow command does not hold up the next
                             .build())
         only_new = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST   # not edits of old commands
@@ -50,9 +61,9 @@ class TelegramTransport(Transport):
         self.application.add_error_handler(self._on_error)
 
     async def start(self, handler: CommandHandler) -> None:
-        self._handler = handler
-        if not self._settings.alert_chat_ids:
+        if self._handler is None and not self._settings.alert_chat_ids:     # said once, not at every attempt
             log.warning("telegram: bot.telegram.alert_chat_ids is empty: no alerts go to Telegram")
+        self._handler = handler
         try:
             await self.application.initialize()          # getMe: a wrong token fails here
             await self._register_commands()
@@ -60,7 +71,7 @@ class TelegramTransport(Transport):
             await self.application.updater.start_polling(error_callback=self._on_poll_error)
         except InvalidToken as exc:
             self.health.failed(str(exc))
-            raise TransportError("telegram: the bot token was refused (bot.telegram.token or TEAFARM_TELEGRAM_TOKEN)") from exc
+            raise Refused("telegram: the bot token was refused (bot.telegram.token or TEAFARM_TELEGRAM_TOKEN)") from exc
         except TelegramError as exc:
             self.health.failed(str(exc))
             raise TransportError(f"telegram: cannot start: {exc}") from exc
@@ -94,16 +105,24 @@ class TelegramTransport(Transport):
             raise TransportError("telegram: not started")
         try:
             for chat_id in self._settings.alert_chat_ids:
-                await self._send(chat_id, reply)
+                await self._send(chat_id, reply, ALERT_PATIENCE)
         except TelegramError as exc:
             self.health.failed(str(exc))
             raise TransportError(f"telegram: alert not delivered: {exc}") from exc
 
-    async def _send(self, chat_id: int | str, reply: Reply) -> None:
+    async def _send(self, chat_id: int | str, reply: Reply, patience: float = REPLY_PATIENCE) -> None:
+        """Errors other than a 429 propagate as they are (for a reply: to PTB's error handler)."""
         for piece in render.split(render.telegram_html(reply), render.TELEGRAM_LIMIT, render.HTML_FENCE):
+            await self.send_patiently(functools.partial(self._send_piece, chat_id, piece), patience)
+        self.health.succeeded()
+
+    async def _send_piece(self, chat_id: int | str, piece: str) -> None:
+        try:
             await self.application.bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML,
                                                     link_preview_options=LinkPreviewOptions(is_disabled=True))
-        self.health.succeeded()
+        except RetryAfter as exc:
+            seconds = _seconds(exc)
+            raise RateLimited(f"telegram: flood control, retry after {seconds:g} s", seconds) from exc
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.health.failed(str(context.error))
@@ -111,8 +130,15 @@ class TelegramTransport(Transport):
 
     def _on_poll_error(self, error: TelegramError) -> None:
         # PTB retries polling by itself; a warning per failure, the health shows it keeps failing
-        self.health.failed(str(error))
+        self._poll_failing = True
+        self.went_down(str(error))
         log.warning("telegram: polling failed (retrying): %s", error)
+
+    def _polled(self) -> None:
+        if self._poll_failing:            # Telegram answers again after a failed poll
+            self._poll_failing = False
+            log.info("telegram: polling works again")
+            self.came_up()
 
     async def stop(self) -> None:
         app = self.application
@@ -121,6 +147,54 @@ class TelegramTransport(Transport):
         if app.running:
             await app.stop()
         await app.shutdown()
+
+
+class _PacingOnly(AIORateLimiter):
+    """AIORateLimiter's pacing without its retries: its retry loop gives up after max_retries (a reply
+    was dropped after four tries), logs each give-up as an error and sleeps where stop() cannot cut
+    the wait short; the transport waits out 429s itself (Transport.send_patiently)."""
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        async def passing_429_on(*a: Any, **kw: Any) -> Any:
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter as exc:            # hidden from AIORateLimiter, raised again below
+                raise _Passed(exc) from None
+
+        try:
+            return await super().process_request(passing_429_on, args, kwargs, endpoint, data, rate_limit_args)
+        except _Passed as passed:
+            raise passed.error from None
+
+
+class _Passed(Exception):
+    def __init__(self, error: RetryAfter) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _PollRequest(HTTPXRequest):
+    """The getUpdates connection (one, PTB's default), telling the transport each time Telegram answered:
+    PTB polls again by itself after a drop but has no hook for "it works again", which the alert
+    delivery waits for to send what it kept."""
+
+    def __init__(self, answered: Callable[[], None]) -> None:
+        super().__init__(connection_pool_size=1)
+        self._answered = answered
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        if code == 200:
+            self._answered()
+        return code, payload
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """retry_after is an int today and a timedelta in PTB's next major version (or with PTB_TIMEDELTA=1)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def command_text(text: str, bot_username: str | None) -> str | None:

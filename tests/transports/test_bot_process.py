@@ -10,8 +10,8 @@ from pathlib import Path
 from tests.helpers.chat_harness import run
 from tests.helpers.fake_telegram import TOKEN, FakeTelegram
 from tests.helpers.ports import free_port
+from tests.helpers.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def write_config(tmp_path: Path, bot_section: str) -> Path:

@@ -13,6 +13,7 @@ from bot.transports.settings import DiscordSettings
 from bot.transports.telegram_transport import TelegramTransport
 from teafarm.config import Config, parse_config_file
 from teafarm.typed_config import ConfigError, to_plain
+from tests.helpers.paths import REPO
 
 
 def kinds(settings: BotSettings) -> list[type]:
@@ -47,6 +48,6 @@ def test_a_discord_id_that_is_not_a_number_is_one_clear_config_error():
 
 
 def test_config_yml_documents_the_transport_defaults():
-    documented = parse_config_file(Path(__file__).resolve().parents[2] / "config.yml").bot
+    documented = parse_config_file(REPO / "config.yml").bot
     for section in ("discord", "telegram", "console"):
         assert to_plain(getattr(documented, section)) == to_plain(getattr(Config().bot, section)), section
