@@ -17,17 +17,9 @@ from bot.commands.base import CommandContext
 from teafarm.typed_config import ConfigError
 from tests.helpers.alert_harness import Harness, RecordingTransport, text_of, titles
 from tests.helpers.backbone import event
-from tests.helpers.farm import DELETE, UPDATE, disk, harvester, plot, start_farm_server
+from tests.helpers.farm import DELETE, UPDATE, disk, harvester, plot
 
 NODE = "e5" * 32
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server = start_farm_server(tmp_path_factory.mktemp("delivery") / "farm")
-    yield server
-    server.stop()
-    assert "Traceback" not in server.process.log_text()
 
 
 def test_a_disk_unplugged_is_one_message_disk_gone_plots_lost_unreadable(server, tmp_path):

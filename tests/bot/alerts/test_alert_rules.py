@@ -9,17 +9,8 @@ import pytest
 from bot.alerts.rules import ALERTS
 from tests.helpers.alert_harness import Harness, text_of, titles
 from tests.helpers.alert_scenarios import BY_ALERT, NODE, SCENARIOS, STATEFUL, Scenario
-from tests.helpers.farm import start_farm_server
 
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server = start_farm_server(tmp_path_factory.mktemp("rules") / "farm")
-    yield server
-    server.stop()
-    assert "Traceback" not in server.process.log_text()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Transports chosen from the configuration, and the ids they read from it."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
