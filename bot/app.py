@@ -1,5 +1,6 @@
-"""`teafarm bot`: one asyncio program with the monitoring server, the alert engine, the scheduler
-(silence checks, daily summary, retention, heartbeat) and the chat transports."""
+"""`teafarm bot`: one asyncio program with the monitoring server, the alert engine (which also runs
+the clock rules, e.g. machine silence, when they ask), the scheduler (daily summary, retention,
+heartbeat) and the chat transports."""
 from __future__ import annotations
 
 import datetime as dt
@@ -29,7 +30,6 @@ from teafarm.typed_config import ConfigError
 
 log = logging.getLogger(__name__)
 
-SILENCE_CHECK_SECONDS = 30
 HEARTBEAT_SECONDS = 60
 
 
@@ -99,7 +99,6 @@ class BotApp:
 
     def _schedule(self) -> None:
         settings = self.settings.alerts
-        self.scheduler.add_job(self.alerts.tick, "interval", seconds=SILENCE_CHECK_SECONDS, id="silence-check")
         self.scheduler.add_job(self.alerts.housekeeping, "interval", hours=24, id="bot-housekeeping")
         if settings.daily_summary:
             hour, minute = _hour_minute(settings.daily_summary)

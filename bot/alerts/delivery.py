@@ -5,7 +5,8 @@ between repeats that one message and nothing else. Ready alerts of one machine g
 message. A transport that keeps failing is retried with backoff (at once when it reports that it
 is back up) and the other transports say so (and say when it works again). A transport not
 reached yet since the bot started is not failing: its alerts wait, uncounted. A 429 is not a
-failure either: the next try waits as long as the chat asked.
+failure either: the next try waits as long as the chat asked. A message that goes out more than
+LATE seconds after it happened (an outage, a restart, quiet hours) says when it happened.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from bot.alerts.messages import from_json, merged
+from bot.alerts.messages import dated, from_json, merged
 from bot.alerts.outbox import enqueue, mark_delivered, ready, wanted_by
 from bot.alerts.settings import AlertSettings
 from bot.reply import Reply
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 RETRY_FIRST = 5.0
 RETRY_MAX = 300.0
+LATE = 60.0            # seconds after its event (or its queueing) from which a message says when it happened
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Delivery:
                     continue
                 if state.retry_at > now and transport.ups == state.ups:
                     continue
-                reply = merged(group[0]["machine"], [from_json(r["reply"]) for r in owed])
+                reply = merged(group[0]["machine"], [_as_sent(r, now) for r in owed])
                 try:
                     await transport.send_alert(reply)
                 except RateLimited as exc:
@@ -146,3 +148,11 @@ class Delivery:
     def _notice(self, reply: Reply, to: list[str], now: float) -> None:
         with transaction(self.botdb):
             enqueue(self.botdb, reply, "", "transport_failing", now, now, only_to=to)
+
+
+def _as_sent(row: sqlite3.Row, now: float) -> Reply:
+    """The row's reply, saying when it happened if that is well before now (rendered at send time:
+    only then is it known to be late)."""
+    reply = from_json(row["reply"])
+    happened = row["source_time"] or row["created"]
+    return dated(reply, happened, now) if now - happened > LATE else reply

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 CURSOR = "alerts"
 BATCH = 2000
+DEFAULT_LOOK = 30.0     # seconds between runs of a clock rule that did not say when it next needs to look
 
 
 class AlertEngine:
@@ -57,6 +58,9 @@ class AlertEngine:
             for topic in rule.topics:
                 self.by_topic.setdefault(topic, []).append(rule)
         self.memory = Memory(botdb)
+        # the rules with a clock side, and when each needs to look next (0: at the first round)
+        self.tickers = [r for r in self.rules if type(r).tick is not Rule.tick]
+        self.next_look: dict[int, float] = {id(r): 0.0 for r in self.tickers}
 
     # -- events ---------------------------------------------------------------------------------
     def initialize(self) -> None:
@@ -110,17 +114,41 @@ class AlertEngine:
 
     # -- the clock: silence, accepted plot counts, debounce/grace ends, reminders ----------------
     def tick(self, now: float | None = None) -> None:
+        """Run every clock rule now."""
+        self._tick(self.clock() if now is None else now, self.tickers)
+
+    def tick_due(self, now: float | None = None) -> None:
+        """Run the clock rules whose next look has come; cheap when none has (no query), so the
+        service calls it on every round: a rule is looked at within one idle wake of when it asked."""
         now = self.clock() if now is None else now
+        due = [rule for rule in self.tickers if self.next_look[id(rule)] <= now]
+        if due:
+            self._tick(now, due)
+
+    def _tick(self, now: float, rules: list[Rule]) -> None:
         self.memory.forget_cache()
+        looks = {}
         try:
             with transaction(self.botdb):
                 ctx = self._context(now)
-                first_seen = self._first_seen(now)
-                mutes = active_mutes(self.botdb, now)
-                for rule in self.rules:
-                    for finding in self._safe(rule.tick, ctx):
+                findings = []
+                for rule in rules:
+                    ctx.next_look = None
+                    findings += self._safe(rule.tick, ctx)
+                    # a rule that did not say looks again after DEFAULT_LOOK (never later: a safety net)
+                    looks[id(rule)] = min(now + DEFAULT_LOOK, now + DEFAULT_LOOK if ctx.next_look is None else ctx.next_look)
+                # a clock rule reports every machine each look (every second while one is silent):
+                # what changes nothing (all clear with no alert open, the same problem again) is
+                # skipped here, against one read of the open alerts, not a query per finding
+                open_now = {(a.rule, a.machine, a.key): a for a in lifecycle.open_alerts(self.botdb)}
+                findings = [f for f in findings if not _changes_nothing(f, open_now.get((f.rule, f.machine, f.key)))]
+                if findings:
+                    first_seen = self._first_seen(now)
+                    mutes = active_mutes(self.botdb, now)
+                    for finding in findings:
                         self._apply(finding, now, first_seen, mutes)
                 self.memory.flush()
+            self.next_look.update(looks)     # only once committed: a failed round is tried again at once
         finally:
             self.memory.forget_cache()
 
@@ -220,3 +248,13 @@ class AlertEngine:
         if severity != "critical":
             not_before = self.quiet.release_time(not_before)
         return enqueue(self.botdb, reply, machine, rule, now, not_before, source_time)
+
+
+def _changes_nothing(f: Finding, alert: Alert | None) -> bool:
+    """Would _apply leave everything as it is? (an all-clear with no alert open, or the open
+    alert's problem again with the same detail)"""
+    if f.one_shot:
+        return False
+    if alert is None:
+        return not f.active
+    return f.active and (not f.detail or f.detail == alert.detail)

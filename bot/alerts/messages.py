@@ -3,6 +3,7 @@ the harvester."""
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING
 
 from bot.commands.format import duration
@@ -13,6 +14,13 @@ if TYPE_CHECKING:
     from bot.alerts.rules.base import Finding
 
 ORDER = {"critical": 0, "warning": 1, "info": 2, "ok": 3}
+RECOVERED = "Recovered: "
+
+
+def clock_time(at: float, now: float) -> str:
+    """'07:41:02' today (the bot's local time), '2026-01-01 23:41:02' another day."""
+    local = time.localtime(at)
+    return time.strftime("%H:%M:%S" if local[:3] == time.localtime(now)[:3] else "%Y-%m-%d %H:%M:%S", local)
 
 
 def _where(machine: str, harvester: str) -> str:
@@ -38,7 +46,7 @@ def reminder_reply(alert: Alert, now: float) -> Reply:
 
 def recovery_reply(alert: Alert, detail: str, now: float) -> Reply:
     text = detail or f"after {duration(now - alert.since)}"
-    return Reply(f"Recovered: {alert.title}", [Section(lines=_lines(text, alert.machine, alert.harvester))], "ok")
+    return Reply(f"{RECOVERED}{alert.title}", [Section(lines=_lines(text, alert.machine, alert.harvester))], "ok")
 
 
 def to_json(reply: Reply) -> str:
@@ -51,8 +59,21 @@ def from_json(text: str) -> Reply:
     return Reply(data["title"], [Section(s["heading"], s["lines"], s["monospace"]) for s in data["sections"]], data["severity"])
 
 
+def dated(reply: Reply, at: float, now: float) -> Reply:
+    """A message sent well after it happened (a chat outage, a restart, quiet hours) says when,
+    first thing under its title."""
+    line = f"happened at {clock_time(at, now)}"
+    sections = [Section(s.heading, list(s.lines), s.monospace) for s in reply.sections]
+    if sections and sections[0].heading is None and not sections[0].monospace:
+        sections[0].lines.insert(0, line)
+    else:
+        sections.insert(0, Section(lines=[line]))
+    return Reply(reply.title, sections, reply.severity)
+
+
 def merged(machine: str, replies: list[Reply]) -> Reply:
-    """Several alerts of one machine in one message (one cause, e.g. a disk unplugged)."""
+    """Several alerts of one machine in one message (one cause, e.g. a disk unplugged). When all
+    of them are recoveries the message is headed as one and names what recovered."""
     if len(replies) == 1:
         return replies[0]
     severity = min((r.severity or "info" for r in replies), key=lambda s: ORDER.get(s, 9))
@@ -60,7 +81,21 @@ def merged(machine: str, replies: list[Reply]) -> Reply:
     for r in replies:
         lines = [_without_machine(line, machine) for s in r.sections for line in s.lines]
         sections.append(Section(heading=r.title, lines=[line for line in lines if line]))
+    if all(_is_recovery(r) for r in replies):
+        return Reply(f"Recovered on {machine}: {_names([r.title[len(RECOVERED):] for r in replies])}", sections, "ok")
     return Reply(f"{machine}: {len(replies)} alerts", sections, severity)
+
+
+def _is_recovery(reply: Reply) -> bool:
+    return reply.severity == "ok" and reply.title.startswith(RECOVERED)
+
+
+def _names(titles: list[str]) -> str:
+    """'Disk gone, Plots lost', 'Chia service stopped (x3)': each once, in order."""
+    counts: dict[str, int] = {}
+    for title in titles:
+        counts[title] = counts.get(title, 0) + 1
+    return ", ".join(title if n == 1 else f"{title} (x{n})" for title, n in counts.items())
 
 
 def _without_machine(line: str, machine: str) -> str:

@@ -1,8 +1,10 @@
 """The alert engine and delivery as running tasks inside the bot's event loop.
 
-The engine wakes on the store's commit listener (and once a second for debounce ends and
-reminders); all its sqlite work runs on one worker thread with its own connections, so the
-event loop that also serves gRPC and the chats never waits on a query.
+The engine wakes on the store's commit listener and at least once a second (IDLE_WAKE) for what
+only the clock reveals: each round runs the clock rules whose next look has come (a machine silent
+at its threshold, not on a fixed tick), debounce ends and reminders. All its sqlite work runs on
+one worker thread with its own connections, so the event loop that also serves gRPC and the chats
+never waits on a query.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from monitor.store.reader import StoreReader
 
 log = logging.getLogger(__name__)
 
-IDLE_WAKE = 1.0       # seconds between sweeps when nothing happens (debounce ends, reminders, retries)
+IDLE_WAKE = 1.0       # seconds between rounds when nothing happens (clock rules, debounce ends, reminders, retries)
 ROLLUP_EVERY = 5.0    # seconds between folds of new farming buckets into the running totals
 OUTBOX_KEEP_DAYS = 30
 
@@ -77,11 +79,6 @@ class AlertService:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._engine_wake.set)
 
-    async def tick(self) -> None:
-        """Scheduled: what only the clock reveals (machines gone silent, accepted plot counts)."""
-        await self._in_engine(self.engine.tick)
-        self._engine_wake.set()
-
     async def daily_summary(self) -> None:
         await self._in_engine(lambda: queue_daily_summary(
             CommandContext(self.engine.reader, self.engine.botdb, self.settings, self.clock)))
@@ -122,6 +119,7 @@ class AlertService:
 
     def _engine_round(self) -> None:
         self.engine.catch_up()
+        self.engine.tick_due()
         self.engine.sweep()
 
     async def _rollup_loop(self) -> None:

@@ -1,4 +1,5 @@
-"""The rule seam: `check(transition) -> findings`, and `tick()` for what only a clock can notice.
+"""The rule seam: `check(transition) -> findings`, and `tick()` for what only a clock can notice
+(a tick may say when it next needs to look: `ctx.look_again(at)`).
 
 A rule says whether a problem is present (active) or gone for one thing (machine + key); the
 engine turns that into exactly one alert, reminders and one recovery. News (a proof, a failed
@@ -81,6 +82,11 @@ class RuleContext:
     now: float
     started: float                                  # when the bot started (machine silence counts from here)
     homes: dict[str, str] = field(default_factory=dict)   # harvester node id -> machine it runs on
+    next_look: float | None = None                  # set by a tick through look_again()
+
+    def look_again(self, at: float) -> None:
+        """From tick(): look again at `at` at the latest (the earliest of several calls wins)."""
+        self.next_look = at if self.next_look is None else min(self.next_look, at)
 
     def harvester(self, node_id: str, fallback_machine: str) -> str:
         return harvester_label(self.homes.get(node_id, fallback_machine), node_id)
@@ -94,5 +100,6 @@ class Rule:
         return []
 
     def tick(self, ctx: RuleContext) -> list[Finding]:
-        """Findings only the passing of time reveals (run by the scheduler)."""
+        """Findings only the passing of time reveals. The engine runs it again when the rule asked
+        (`ctx.look_again`), else every engine.DEFAULT_LOOK seconds."""
         return []

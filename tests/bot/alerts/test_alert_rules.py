@@ -45,7 +45,8 @@ def heads(scenario: Scenario, replies) -> list[str]:
     """The headline about this alert in each message: the title, or its section in a merged message."""
     found = []
     for r in replies:
-        found += [h for h in [r.title] + [s.heading or "" for s in r.sections] if scenario.title in h]
+        headings = [s.heading for s in r.sections if s.heading]      # merged: its title sums them up
+        found += [h for h in headings or [r.title] if scenario.title in h]
     return found
 
 
