@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 from pathlib import Path
 
@@ -20,8 +21,8 @@ def setup_logging(console_level: str, file_level: str = "INFO", file: Path | Non
     root.addHandler(console)
     levels = [console.level]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        rotating = logging.handlers.RotatingFileHandler(file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        rotating = PrivateRotatingFileHandler(file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
         rotating.setFormatter(logging.Formatter(FORMAT))
         rotating.setLevel(file_level)
         root.addHandler(rotating)
@@ -31,3 +32,12 @@ def setup_logging(console_level: str, file_level: str = "INFO", file: Path | Non
     for noisy in ("discord", "httpx", "apscheduler", "aiohttp.access", "telegram.ext"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files readable by their owner only (0600), whatever the umask: they name every machine,
+    disk and wallet figure of the farm. Rotation renames files, so the backups keep that mode."""
+
+    def _open(self):
+        return open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
+                    opener=lambda path, flags: os.open(path, flags, 0o600))

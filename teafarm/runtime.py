@@ -1,12 +1,74 @@
-"""Process plumbing shared by the long-running commands: logging from config, clean shutdown."""
+"""Process plumbing shared by the long-running commands: files private to their owner, logging
+from config, clean shutdown."""
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import stat
+from pathlib import Path
 
 from teafarm.config import Config, describe_source, load_config
 from teafarm.logs import setup_logging
+from teafarm.typed_config import ConfigError
+
+PRIVATE_UMASK = 0o077     # files 0600, folders 0700: the farm's layout and wallet figures are nobody else's
+
+
+def start(config: Config, private_umask: bool = True) -> int:
+    """What every long-running command does first, before it builds anything: the data folder
+    and teafarm's files private to their owner (those already there are tightened, with one log
+    line), then logging. Returns the umask the process had, for children that must not inherit ours.
+
+    `private_umask`: every file this process creates is private, whoever creates it (sqlite's -wal
+    and -shm, bot.db, certificates, state files). `teafarm copy` passes False: the plots it writes
+    must stay readable by chia's harvester, which may run as another user.
+    """
+    previous = os.umask(PRIVATE_UMASK)
+    if not private_umask:
+        os.umask(previous)
+    tightened = make_private(config)
+    setup_logging_from(config)
+    if tightened:
+        logging.getLogger("teafarm").info("made %d existing file(s) readable by their owner only: %s",
+                                          len(tightened), ", ".join(map(str, tightened)))
+    return previous
+
+
+def make_private(config: Config) -> list[Path]:
+    """Create the data folder 0700; take the group's and others' access away from the folder and
+    from teafarm's own files that are already there (older versions made them 0644). Returns them."""
+    data = config.data_dir
+    try:
+        data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        where = f"{config.source}: " if config.source else ""
+        raise ConfigError(f"{where}data_dir: cannot create {data} ({exc.strerror})") from None
+    tightened = []
+    for path in [data, *(data / sub for sub in ("logs", "certs", "client-state")), *_own_files(config)]:
+        try:
+            mode = path.stat().st_mode
+            if mode & 0o077 and (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                path.chmod(stat.S_IMODE(mode) & 0o700)
+                tightened.append(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:       # not ours (another user's file): say so, do not stop
+            logging.getLogger("teafarm").warning("cannot make %s private: %s", path, exc.strerror)
+    return tightened
+
+
+def _own_files(config: Config) -> list[Path]:
+    """The files teafarm writes: databases with their WAL files, the outbox, the logs, the copier status."""
+    database = config.server_settings().database
+    files = []
+    # bot.db lives beside the farm database (bot.app.botdb_path)
+    for db in (database, database.with_name("bot.db"), config.client_settings().outbox):
+        files += [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"), db.with_name(db.name + "-journal")]
+    log = config.log_file()
+    files += [log, *(log.with_name(f"{log.name}.{n}") for n in range(1, config.logging.backups + 1))]
+    return files + [config.copier_settings().status_file]
 
 
 def setup_logging_from(config: Config) -> None:
@@ -35,9 +97,9 @@ async def wait_for_shutdown_signal() -> str:
 
 
 def run_service(args_config: str | None, make_app) -> int:
-    """Load the config, set up logging, run `make_app(config)` (async start/stop) until SIGTERM/SIGINT."""
+    """Load the config, `start`, run `make_app(config)` (async start/stop) until SIGTERM/SIGINT."""
     config = load_config(args_config)
-    setup_logging_from(config)
+    start(config)
 
     async def serve() -> int:
         app = make_app(config)

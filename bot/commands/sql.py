@@ -1,32 +1,78 @@
-"""/sql <select>: admins only; read-only, no ATTACH or PRAGMA, a time limit, a row limit."""
+"""/sql <select>: admins only; read-only, no ATTACH or PRAGMA, a time limit, a memory limit, a row limit.
+
+The query runs in a process of its own (bot/commands/sql_sandbox.py), never in the bot: one
+expression can take seconds and gigabytes. That process has 256 MiB of address space and 2 s of
+query time (sqlite's progress handler); this side kills it when its answer is late, which also
+covers the work the progress handler does not see (one long call of a function like instr()).
+"""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.commands import sql_sandbox
 from bot.commands.base import Command, CommandContext, CommandError
 from bot.reply import Reply, Section
 from bot.transports.base import Incoming
 
 ROW_LIMIT = 50
 SECONDS = 2.0
-CELL_WIDTH = 40
+MEMORY_MIB = 256
+START_GRACE = 0.5      # seconds for the sandbox to start and answer, on top of the query's own time
+SANDBOX = [sys.executable, "-I", "-S", str(Path(sql_sandbox.__file__).resolve())]   # no site, no teafarm: ~20 ms
 
 
 def sql_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     if not args.strip():
         raise CommandError("usage: /sql SELECT ... (read-only; e.g. /sql SELECT machine, last_seen FROM machines)")
-    try:
-        columns, rows = ctx.reader.read_only_sql(args, row_limit=ROW_LIMIT + 1, seconds=SECONDS)
-    except ValueError as exc:
-        raise CommandError(f"sql: {str(exc).splitlines()[0] if str(exc) else 'refused'}") from None
+    columns, rows = run_query(ctx.reader.path, args, ROW_LIMIT + 1)
     more = len(rows) > ROW_LIMIT
     rows = rows[:ROW_LIMIT]
-    lines = [" | ".join(columns)] + [" | ".join(_cell(v) for v in row) for row in rows]
+    lines = [" | ".join(columns)] + [" | ".join(row) for row in rows]
     note = f"first {ROW_LIMIT} rows" if more else f"{len(rows)} rows"
     return Reply(f"SQL ({note})", [Section(lines=lines, monospace=True)])
 
 
-def _cell(value) -> str:
-    text = "NULL" if value is None else str(value)
-    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+def run_query(database: Path, sql: str, row_limit: int, seconds: float = SECONDS,
+              memory_mib: int = MEMORY_MIB, command: list[str] | None = None) -> tuple[list[str], list[list[str]]]:
+    """(columns, rows as display text) of `sql` on `database`, run in the sandbox process; a refusal
+    or a limit hit is a CommandError naming it. `command`: the sandbox to start (tests)."""
+    problem = sql_sandbox.refusal(sql_sandbox.cleaned(sql))
+    if problem:      # no process for what is refused anyway
+        raise CommandError(f"sql: {problem}")
+    request = json.dumps({"database": str(database), "sql": sql, "row_limit": row_limit, "seconds": seconds,
+                          "memory_bytes": memory_mib * 1024 * 1024}).encode()
+    process = subprocess.Popen(command or SANDBOX, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        out, err = process.communicate(request, timeout=seconds + START_GRACE)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        answer = {"limit": "time"}
+    else:
+        try:
+            answer = json.loads(out) if process.returncode == 0 else _failed(process.returncode, err)
+        except ValueError:
+            answer = _failed(process.returncode, err)
+    if answer.get("limit") == "time":
+        raise CommandError(f"sql: query took longer than {seconds:g} s and was stopped")
+    if answer.get("limit") == "memory":
+        raise CommandError(f"sql: query needed more than {memory_mib} MiB of memory and was stopped")
+    if "error" in answer:
+        raise CommandError(f"sql: {answer['error']}")
+    return answer["columns"], answer["rows"]
+
+
+def _failed(returncode: int, err: bytes) -> dict:
+    """The sandbox ended without an answer: out of memory somewhere Python could not catch it, or
+    a crash (its last stderr line says which)."""
+    last = (err.decode(errors="replace").strip().splitlines() or [""])[-1]
+    if "MemoryError" in last or "memory" in last.lower():
+        return {"limit": "memory"}
+    return {"error": f"the query process failed (exit status {returncode}{': ' + last[:200] if last else ''})"}
 
 
 COMMAND = Command("sql", "Read-only SQL on the farm database (admins)", sql_command, usage="<select>", argument="query", admin=True)

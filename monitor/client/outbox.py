@@ -8,6 +8,7 @@ never held whole in memory again; the server applies the chunks together when th
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 import uuid
@@ -28,12 +29,17 @@ CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, create
 CREATE TABLE IF NOT EXISTS chunks (batch_id INTEGER NOT NULL, chunk INTEGER NOT NULL, events BLOB NOT NULL,
                                    PRIMARY KEY (batch_id, chunk)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS base (topic TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (topic, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (collector TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
 
 class Outbox:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        try:   # 0600 whatever the umask (the farm's layout); sqlite gives -wal and -shm the same mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
         self.conn = sqlite3.connect(path, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")  # the outbox is the only copy until acknowledged
@@ -56,8 +62,10 @@ class Outbox:
         self.conn.execute("INSERT INTO meta (key, value) VALUES ('outbox_id', ?)", (new_id,))
         return new_id
 
-    def enqueue(self, events: list[events_pb2.UpdateEvent]) -> int:
-        """Queue one batch and move the stored base along with it; returns the batch id."""
+    def enqueue(self, events: list[events_pb2.UpdateEvent], checkpoints: dict[str, str] | None = None) -> int:
+        """Queue one batch and move the stored base along with it; returns the batch id. A
+        collector's checkpoint (where its log was read to) is stored in the same transaction as the
+        facts it took, so a kill at any point neither loses them nor reads them again."""
         parts = _split(events)
         with transaction(self.conn, self._checkpointer.committed):
             batch_id = self.conn.execute("INSERT INTO batches (created, chunks) VALUES (?, ?)",
@@ -66,7 +74,19 @@ class Outbox:
                                   ((batch_id, i, service_pb2.EventBatch(events=part).SerializeToString())
                                    for i, part in enumerate(parts)))
             self._apply_to_base(events)
+            self._save_checkpoints(checkpoints or {})
         return batch_id
+
+    def save_checkpoints(self, checkpoints: dict[str, str]) -> None:
+        """Checkpoints with no fact to go with them (lines read that held none)."""
+        with transaction(self.conn, self._checkpointer.committed):
+            self._save_checkpoints(checkpoints)
+
+    def _save_checkpoints(self, checkpoints: dict[str, str]) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO checkpoints (collector, data) VALUES (?, ?)", checkpoints.items())
+
+    def checkpoints(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT collector, data FROM checkpoints"))
 
     def _apply_to_base(self, events: Iterable[events_pb2.UpdateEvent]) -> None:
         upserts, deletes = [], []

@@ -1,18 +1,41 @@
-"""Settings of the monitoring server (config section `server`), embedded in `teafarm bot`."""
+"""Settings of the monitoring server (config section `server`), embedded in `teafarm bot`.
+Each field's constraints sit beside it (teafarm/typed_config.py runs them: `teafarm config check`
+and every start)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from teafarm.typed_config import count, file_path, host_name, host_port, setting
+
+GRPC_MAX_MB = 2047    # gRPC's message limits are a signed 32-bit number of bytes
+
+
+def _some_names(names: list[str]) -> str | None:
+    return None if names else "needs at least one name (the certificate is made for these)"
+
+
+def _topic_or_default(key: str) -> str | None:
+    from protocol.registry import BY_NAME   # here: the protocol modules are not needed to parse the rest
+
+    if key == "default" or key in BY_NAME:
+        return None
+    return f"not a topic (topics: default, {', '.join(BY_NAME)})"
 
 
 @dataclass
 class ServerSettings:
-    listen: str = "127.0.0.1:8443"     # host:port; 0.0.0.0:8443 to accept the farm's other machines
-    database: Path = Path("")          # "" -> <data_dir>/teafarm.db
-    certificate: Path = Path("")       # "" -> <data_dir>/certs/server.crt
-    key: Path = Path("")               # "" -> <data_dir>/certs/server.key
-    ca: Path = Path("")                # "" -> <data_dir>/certs/ca.crt
-    names: list[str] = field(default_factory=lambda: ["localhost", "127.0.0.1"])  # subjectAltNames of the server certificate
-    max_message_mb: int = 16
-    # days of events kept per topic; "default" applies to topics not listed
-    retention_days: dict[str, int] = field(default_factory=lambda: {"default": 30, "cpu": 7, "ram": 7, "process": 7, "farming": 90, "signage": 90})
+    listen: str = setting("127.0.0.1:8443", check=host_port)   # host:port; 0.0.0.0:8443 to accept the farm's other machines
+    database: Path = setting(Path(""), check=file_path)        # "" -> <data_dir>/teafarm.db
+    certificate: Path = setting(Path(""), check=file_path)     # "" -> <data_dir>/certs/server.crt
+    key: Path = setting(Path(""), check=file_path)             # "" -> <data_dir>/certs/server.key
+    ca: Path = setting(Path(""), check=file_path)              # "" -> <data_dir>/certs/ca.crt
+    # subjectAltNames of the server certificate
+    names: list[str] = setting(factory=lambda: ["localhost", "127.0.0.1"], check=_some_names, each=host_name)
+    # the client splits big syncs into ~1 MiB chunks: below gRPC's own 4 MiB a sync would not fit
+    max_message_mb: int = setting(16, check=count(4, GRPC_MAX_MB))
+    # days of events kept per topic; "default" applies to topics not listed (0 or less would
+    # delete every event at the next prune)
+    retention_days: dict[str, int] = setting(
+        factory=lambda: {"default": 30, "cpu": 7, "ram": 7, "process": 7, "farming": 90, "signage": 90},
+        keys=_topic_or_default, each=count(1, 36500))

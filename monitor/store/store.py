@@ -7,6 +7,7 @@ used from one thread at a time (the server runs it in a writer process of its ow
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -31,12 +32,22 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA query_only = ON")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
         conn = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
         conn.execute("PRAGMA cache_size = -65536")   # 64 MiB: a 100k-plot sync touches many index pages
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
+
+
+def create_private(path: Path) -> None:
+    """Create the database file 0600 (readable by its owner only: the farm's layout and wallet
+    figures), whatever the umask; sqlite gives its -wal and -shm files the database file's mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 @dataclass(frozen=True)
@@ -201,7 +212,9 @@ class Store:
             self.conn.execute(
                 "INSERT INTO machines (machine, first_seen, last_seen, connected, connected_since, teafarm_version, clock_offset, address) "
                 "VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (machine) DO UPDATE SET last_seen = excluded.last_seen, "
-                "connected = 1, connected_since = excluded.connected_since, teafarm_version = excluded.teafarm_version, "
+                # online since its first live stream, not since its newest one
+                "connected_since = CASE WHEN connected = 1 THEN connected_since ELSE excluded.connected_since END, "
+                "connected = 1, teafarm_version = excluded.teafarm_version, "
                 "clock_offset = excluded.clock_offset, address = excluded.address",
                 (machine, now, now, now, version, clock_offset, address))
 
@@ -216,6 +229,11 @@ class Store:
     def machine_disconnected(self, machine: str) -> None:
         with transaction(self.conn, self._checkpointer.committed):
             self.conn.execute("UPDATE machines SET connected = 0 WHERE machine = ?", (machine,))
+
+    def machines_disconnected(self) -> None:
+        """A server starting has no stream yet: whatever a server killed before it left says nothing."""
+        with transaction(self.conn, self._checkpointer.committed):
+            self.conn.execute("UPDATE machines SET connected = 0 WHERE connected != 0")
 
     # -- retention ----------------------------------------------------------------------------
     def prune(self, now: float | None = None) -> int:

@@ -80,13 +80,14 @@ def test_the_writer_logs_through_the_server(farm):
 
 def test_a_database_that_cannot_be_opened_is_one_line_and_exit_2(farm):
     """The writer's failure to open it reaches the user as a config error, not a traceback."""
-    blocker = farm.folder / "not-a-folder"
-    blocker.write_text("a file where the database's folder should be")
-    farm.config.write_text(farm.config.read_text().replace("server:\n", f"server:\n  database: {blocker}/teafarm.db\n", 1))
+    # a path the config check refuses (below a file) never gets this far: a file that is no database does
+    blocker = farm.folder / "not-a-database.db"
+    blocker.write_text("a text file where the database should be " * 10)
+    farm.config.write_text(farm.config.read_text().replace("server:\n", f"server:\n  database: {blocker}\n", 1))
     result = subprocess.run(TEAFARM + ["server", "--config", str(farm.config)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert f"teafarm: error: server.database: cannot open the database {blocker}/teafarm.db" in result.stderr
+    assert f"teafarm: error: server.database: cannot open the database {blocker}" in result.stderr
 
 
 def test_a_store_failure_at_hello_is_a_one_line_refusal_and_the_server_goes_on(farm, server):
