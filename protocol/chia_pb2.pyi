@@ -116,7 +116,7 @@ class Plot(_message.Message):
     def __init__(self, id: _Optional[str] = ..., harvester_node_id: _Optional[str] = ..., filename: _Optional[str] = ..., k: _Optional[int] = ..., compression: _Optional[int] = ..., file_size: _Optional[int] = ..., time_modified: _Optional[float] = ..., status: _Optional[_Union[PlotStatus, str]] = ..., disk: _Optional[str] = ..., v2: _Optional[bool] = ...) -> None: ...
 
 class FarmingBucket(_message.Message):
-    __slots__ = ("harvester_node_id", "minute", "sp_expected", "sp_answered", "sp_missed", "sp_late_5s", "sp_late_28s", "lookup_p50", "lookup_p95", "lookup_max", "eligible_plots", "expected_eligible", "proofs", "total_plots")
+    __slots__ = ("harvester_node_id", "minute", "sp_expected", "sp_answered", "sp_missed", "sp_late_5s", "sp_late_28s", "lookup_p50", "lookup_p95", "lookup_max", "eligible_plots", "expected_eligible", "proofs", "total_plots", "sp_missed_disconnected")
     HARVESTER_NODE_ID_FIELD_NUMBER: _ClassVar[int]
     MINUTE_FIELD_NUMBER: _ClassVar[int]
     SP_EXPECTED_FIELD_NUMBER: _ClassVar[int]
@@ -131,6 +131,7 @@ class FarmingBucket(_message.Message):
     EXPECTED_ELIGIBLE_FIELD_NUMBER: _ClassVar[int]
     PROOFS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_PLOTS_FIELD_NUMBER: _ClassVar[int]
+    SP_MISSED_DISCONNECTED_FIELD_NUMBER: _ClassVar[int]
     harvester_node_id: str
     minute: float
     sp_expected: int
@@ -145,7 +146,8 @@ class FarmingBucket(_message.Message):
     expected_eligible: float
     proofs: int
     total_plots: int
-    def __init__(self, harvester_node_id: _Optional[str] = ..., minute: _Optional[float] = ..., sp_expected: _Optional[int] = ..., sp_answered: _Optional[int] = ..., sp_missed: _Optional[int] = ..., sp_late_5s: _Optional[int] = ..., sp_late_28s: _Optional[int] = ..., lookup_p50: _Optional[float] = ..., lookup_p95: _Optional[float] = ..., lookup_max: _Optional[float] = ..., eligible_plots: _Optional[int] = ..., expected_eligible: _Optional[float] = ..., proofs: _Optional[int] = ..., total_plots: _Optional[int] = ...) -> None: ...
+    sp_missed_disconnected: int
+    def __init__(self, harvester_node_id: _Optional[str] = ..., minute: _Optional[float] = ..., sp_expected: _Optional[int] = ..., sp_answered: _Optional[int] = ..., sp_missed: _Optional[int] = ..., sp_late_5s: _Optional[int] = ..., sp_late_28s: _Optional[int] = ..., lookup_p50: _Optional[float] = ..., lookup_p95: _Optional[float] = ..., lookup_max: _Optional[float] = ..., eligible_plots: _Optional[int] = ..., expected_eligible: _Optional[float] = ..., proofs: _Optional[int] = ..., total_plots: _Optional[int] = ..., sp_missed_disconnected: _Optional[int] = ...) -> None: ...
 
 class SignageBucket(_message.Message):
     __slots__ = ("minute", "seen", "skipped")

@@ -1,8 +1,18 @@
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Optional as _Optional
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class SmartHealth(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SMART_HEALTH_UNKNOWN: _ClassVar[SmartHealth]
+    SMART_HEALTH_PASSED: _ClassVar[SmartHealth]
+    SMART_HEALTH_FAILED: _ClassVar[SmartHealth]
+SMART_HEALTH_UNKNOWN: SmartHealth
+SMART_HEALTH_PASSED: SmartHealth
+SMART_HEALTH_FAILED: SmartHealth
 
 class MachineInfo(_message.Message):
     __slots__ = ("hostname", "teafarm_version", "os", "python_version", "boot_time")
@@ -95,3 +105,43 @@ class Process(_message.Message):
     rss_bytes: int
     username: str
     def __init__(self, id: _Optional[str] = ..., pid: _Optional[int] = ..., name: _Optional[str] = ..., cmdline: _Optional[str] = ..., create_time: _Optional[float] = ..., cpu_percent: _Optional[float] = ..., rss_bytes: _Optional[int] = ..., username: _Optional[str] = ...) -> None: ...
+
+class SmartSupport(_message.Message):
+    __slots__ = ("available", "reason", "smartctl_version")
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SMARTCTL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    available: bool
+    reason: str
+    smartctl_version: str
+    def __init__(self, available: _Optional[bool] = ..., reason: _Optional[str] = ..., smartctl_version: _Optional[str] = ...) -> None: ...
+
+class SmartDisk(_message.Message):
+    __slots__ = ("id", "device", "device_type", "model", "capacity_bytes", "health", "temperature_c", "reallocated_sectors", "pending_sectors", "power_on_hours", "exit_status", "standby", "error")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_FIELD_NUMBER: _ClassVar[int]
+    TEMPERATURE_C_FIELD_NUMBER: _ClassVar[int]
+    REALLOCATED_SECTORS_FIELD_NUMBER: _ClassVar[int]
+    PENDING_SECTORS_FIELD_NUMBER: _ClassVar[int]
+    POWER_ON_HOURS_FIELD_NUMBER: _ClassVar[int]
+    EXIT_STATUS_FIELD_NUMBER: _ClassVar[int]
+    STANDBY_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    device: str
+    device_type: str
+    model: str
+    capacity_bytes: int
+    health: SmartHealth
+    temperature_c: float
+    reallocated_sectors: int
+    pending_sectors: int
+    power_on_hours: int
+    exit_status: int
+    standby: bool
+    error: str
+    def __init__(self, id: _Optional[str] = ..., device: _Optional[str] = ..., device_type: _Optional[str] = ..., model: _Optional[str] = ..., capacity_bytes: _Optional[int] = ..., health: _Optional[_Union[SmartHealth, str]] = ..., temperature_c: _Optional[float] = ..., reallocated_sectors: _Optional[int] = ..., pending_sectors: _Optional[int] = ..., power_on_hours: _Optional[int] = ..., exit_status: _Optional[int] = ..., standby: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...

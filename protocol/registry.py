@@ -59,6 +59,8 @@ TOPICS: tuple[Topic, ...] = (
     _state("log_health", chia_pb2.LogHealth, "log_health", True),
     _state("copy_job", copier_pb2.CopyJob, "copy_jobs", True),
     _state("copy_target", copier_pb2.CopyTarget, "copy_targets", True),
+    _state("smart", hardware_pb2.SmartSupport, "smart", False),
+    _state("smart_disk", hardware_pb2.SmartDisk, "smart_disks", True),
     _fact("farming", chia_pb2.FarmingBucket),
     _fact("signage", chia_pb2.SignageBucket),
     _fact("partial", chia_pb2.Partial),

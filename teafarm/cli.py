@@ -1,23 +1,37 @@
-"""The `teafarm` command: one module per subcommand group, each with `add_commands`."""
+"""The `teafarm` command: one module per subcommand group, each with `add_commands`.
+
+Every run builds the whole parser, so the modules imported here stay small: each subcommand
+imports its work when it runs (`teafarm chia parse-log` must not pay for gRPC, cryptography and
+the bot before it reads a line).
+"""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
-from teafarm import __version__, up
-from teafarm.commands import bot, certs, chia, client, config, copy, server
-from teafarm.typed_config import ConfigError
+from teafarm.commands import bot, certs, chia, client, config, copy, server, up
 
 # each module's `add_commands(subparsers, common)` sets `func(args) -> int` on its subcommands
 COMMAND_MODULES = [config, certs, server, client, chia, bot, up, copy]
+
+
+class _Version(argparse.Action):
+    """--version, reading the installed version only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from teafarm import __version__
+
+        parser.exit(message=f"teafarm {__version__}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="FILE", help="config file (else TEAFARM_CONFIG, ./config.yml, ~/.config/teafarm/config.yml)")
     parser = argparse.ArgumentParser(prog="teafarm", description="Watch a Chia farm, talk to its owner, move plots safely.")
-    parser.add_argument("--version", action="version", version=f"teafarm {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.add_commands(sub, common)
@@ -32,13 +46,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except ConfigError as exc:
-        print(f"teafarm: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
-    except Exception:  # a bug, not a user mistake: log it fully, once
-        logging.getLogger("teafarm").exception("teafarm %s failed", args.command)
+    except Exception as exc:
+        from teafarm.typed_config import ConfigError   # here: the config machinery (yaml) costs ~30 ms to import
+
+        if isinstance(exc, ConfigError):  # a user mistake: one line
+            print(f"teafarm: error: {exc}", file=sys.stderr)
+            return 2
+        import logging
+
+        logging.getLogger("teafarm").exception("teafarm %s failed", args.command)  # a bug: logged fully, once
         return 1
 
 

@@ -1,8 +1,8 @@
 """`teafarm up`: bot + local client (+ copier when configured) on one machine, the first run of a
-new user; `teafarm bot` is the same without the client and the copier."""
+new user; `teafarm bot` is the same without the client and the copier (their command lines:
+teafarm/commands/up.py and bot.py)."""
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import subprocess
@@ -10,25 +10,20 @@ import sys
 
 from teafarm.apps import bot_app, client_app
 from teafarm.config import Config, load_config
-from teafarm.runtime import setup_logging_from, wait_for_shutdown_signal
+from teafarm.runtime import start, wait_for_shutdown_signal
 
 log = logging.getLogger("teafarm")
 
 STOP_TIMEOUT = 15     # seconds each part (copier, client, bot) gets to stop after SIGTERM
 
 
-def add_commands(sub, common) -> None:
-    up = sub.add_parser("up", parents=[common], help="run bot + client (+ copier when configured) on this machine")
-    up.set_defaults(func=run_up)
+def run_up(config_path: str | None) -> int:
+    config = load_config(config_path)
+    user_umask = start(config)
+    return asyncio.run(serve(config, with_client=True, copier_umask=user_umask))
 
 
-def run_up(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    setup_logging_from(config)
-    return asyncio.run(serve(config, with_client=True))
-
-
-async def serve(config: Config, with_client: bool) -> int:
+async def serve(config: Config, with_client: bool, copier_umask: int = -1) -> int:
     bot = bot_app(config)
     client = copier = None
     await bot.start()
@@ -36,7 +31,7 @@ async def serve(config: Config, with_client: bool) -> int:
         if with_client:
             client = client_app(config)
             await client.start()
-            copier = start_copier(config)
+            copier = start_copier(config, copier_umask)
         signal_name = await wait_for_shutdown_signal()
         log.info("%s: shutting down", signal_name)
     finally:
@@ -56,16 +51,17 @@ async def _bounded(stopping, what: str) -> None:
         log.error("%s did not stop within %d s; exiting anyway", what, STOP_TIMEOUT)
 
 
-def start_copier(config: Config) -> subprocess.Popen | None:
+def start_copier(config: Config, umask: int = -1) -> subprocess.Popen | None:
     """`teafarm copy` as its own process when config.copy has sources and targets (the copier
-    owns its signal handling and single-instance lock; a crash of one never takes the other down)."""
+    owns its signal handling and single-instance lock; a crash of one never takes the other down).
+    `umask`: the user's, not ours (the plots must stay readable by chia; -1: inherit)."""
     if not (config.copy.sources and config.copy.targets):
         return None
     command = [sys.executable, "-m", "teafarm.cli", "copy"]
     if config.source is not None:
         command += ["--config", str(config.source)]
     log.info("starting the copier: %s", " ".join(command[2:]))
-    return subprocess.Popen(command)
+    return subprocess.Popen(command, umask=umask)
 
 
 def stop_copier(process: subprocess.Popen) -> None:

@@ -1,6 +1,8 @@
 """/node and /wallet: sync state, height, netspace, farmed amount; chia services and log levels."""
 from __future__ import annotations
 
+import logging
+
 from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext
 from bot.commands.farm import EMPTY_FARM, no_args, node_line, wallet_line
@@ -25,13 +27,19 @@ def node_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         for s in services:
             if s["state"] == "NOT_INSTALLED":
                 continue
-            note = " (log level hides what teafarm reads: set INFO)" if (s["log_level"] or "").upper() == "WARNING" else ""
+            note = " (log level hides what teafarm reads: set INFO)" if hides_info(s["log_level"] or "") else ""
             lines.append(f"{s['machine']} {s['id']}: {s['state'].lower()} {s['version'] or ''}{note}".rstrip())
         if lines:
             sections.append(Section(heading="chia services", lines=lines))
     if not sections:
         return Reply.text("Full node", "No full node or chia service reported.")
     return Reply("Full node", sections)
+
+
+def hides_info(level: str) -> bool:
+    """Chia logs nothing teafarm reads at any level above INFO (WARNING, ERROR, CRITICAL)."""
+    number = logging.getLevelName(level.upper())
+    return isinstance(number, int) and number > logging.INFO
 
 
 def wallet_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:

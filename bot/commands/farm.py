@@ -6,7 +6,7 @@ from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext, CommandError
 from bot.reply import Reply, Section
 from bot.stats.chain import expected_eligible, expected_time_to_win
-from bot.stats.farming import farm_total, incomplete_note, window_totals
+from bot.stats.farming import farm_total, incomplete_note, skipped_signage_points, window_totals
 from bot.stats.harvesters import harvesters
 from bot.transports.base import Incoming
 from monitor.chia_consensus import plot_filter
@@ -47,6 +47,12 @@ def wallet_line(wallet: dict | None) -> str:
     return f"wallet: {state}, height {wallet['height']:,}, farmed {fmt.xch(wallet['farmed_amount'])}"
 
 
+def skipped_note(ctx: CommandContext, start: float, end: float) -> str:
+    """The part of the missed ones that the full node never received (every harvester missed those)."""
+    seen, skipped = skipped_signage_points(ctx.reader, start, end)
+    return f", {skipped:,} of {seen + skipped:,} skipped by the full node" if skipped else ""
+
+
 def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     no_args(args, "farm")
     now = ctx.now()
@@ -70,7 +76,8 @@ def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         f"harvesters connected: {sum(1 for h in views if h.connected)} / {len(views)}",
         f"plots: {plots:,} ({fmt.size(raw)} raw, {fmt.size(effective)} effective)",
         f"last 24 h: {proofs} proofs, {blocks} blocks",
-        f"missed signage points (24 h): {farming.missed:,} of {farming.expected:,} ({fmt.percent(farming.missed, farming.expected)})",
+        f"missed signage points (24 h): {farming.lost:,} of {farming.expected:,} ({fmt.percent(farming.lost, farming.expected)})"
+        + skipped_note(ctx, now - DAY, now),
         f"lookup p95 (24 h): {fmt.lookup(farming.lookup_p95)}",
         node_line(node),
     ]

@@ -40,7 +40,7 @@ def harvesters_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
             f"{status}; last answer {fmt.ago(h.last_answer_time, now)}",
             f"plots: {h.plots:,} valid, {h.invalid} invalid, {h.missing_key} missing key, {h.duplicate} duplicate; "
             f"{fmt.size(h.size)} ({fmt.size(h.effective_size)} effective)",
-            f"24 h: missed {totals.missed} of {totals.expected} SPs ({fmt.percent(totals.missed, totals.expected)}), "
+            f"24 h: missed {totals.lost} of {totals.expected} SPs ({fmt.percent(totals.lost, totals.expected)}), "
             f"lookup p95 {fmt.lookup(totals.lookup_p95)}, {totals.proofs} proofs",
         ]))
     connected = sum(1 for h in views if h.connected)

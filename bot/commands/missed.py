@@ -1,4 +1,8 @@
-"""/missed [1h|24h|7d]: signage points expected, answered, missed and late per harvester."""
+"""/missed [1h|24h|7d]: signage points expected, answered, missed and late per harvester.
+
+Missed counts what lost its proof: no answer, or an answer after chia's 28 s window (the late>28s
+column shows those apart). lookup>5s counts answers whose lookup took over 5 s (chia's warning).
+"""
 from __future__ import annotations
 
 import re
@@ -39,19 +43,23 @@ def missed(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     seen, skipped = skipped_signage_points(ctx.reader, now - seconds, now)
     title = f"Missed signage points ({name})"
     farm_line = (f"farm: {skipped} signage points skipped by the node of {seen + skipped} "
-                 f"({fmt.percent(skipped, seen + skipped)})" if seen + skipped else "farm: no signage point data from a farmer")
+                 f"({fmt.percent(skipped, seen + skipped)}){', missed by every harvester' if skipped else ''}"
+                 if seen + skipped else "farm: no signage point data from a farmer")
     if not per_node:
         return Reply(title, [Section(lines=[farm_line, f"No farming statistics in the last {name}."])])
-    header = f"{'harvester':<22} {'expected':>8} {'answered':>8} {'missed':>12} {'late>5s':>12} {'late>28s':>12}"
+    header = f"{'harvester':<22} {'expected':>8} {'answered':>8} {'missed':>12} {'late>28s':>12} {'lookup>5s':>12}"
     rows = [header]
-    for node, t in sorted(per_node.items(), key=lambda kv: (-kv[1].missed, kv[0])):
+    for node, t in sorted(per_node.items(), key=lambda kv: (-kv[1].lost, kv[0])):
         label = harvester_label(home[node], node)
-        rows.append(f"{label[:22]:<22} {t.expected:>8} {t.answered:>8} {_count_pct(t.missed, t.expected):>12} "
-                    f"{_count_pct(t.late5, t.expected):>12} {_count_pct(t.late28, t.expected):>12}")
+        rows.append(f"{label[:22]:<22} {t.expected:>8} {t.answered:>8} {_count_pct(t.lost, t.expected):>12} "
+                    f"{_count_pct(t.late28, t.expected):>12} {_count_pct(t.late5, t.expected):>12}")
     total = farm_total(per_node)
-    rows.append(f"{'all':<22} {total.expected:>8} {total.answered:>8} {_count_pct(total.missed, total.expected):>12} "
-                f"{_count_pct(total.late5, total.expected):>12} {_count_pct(total.late28, total.expected):>12}")
-    return Reply(title, [Section(lines=[farm_line, *incomplete_note(ctx.reader, ctx.botdb)]), Section(lines=rows, monospace=True)])
+    rows.append(f"{'all':<22} {total.expected:>8} {total.answered:>8} {_count_pct(total.lost, total.expected):>12} "
+                f"{_count_pct(total.late28, total.expected):>12} {_count_pct(total.late5, total.expected):>12}")
+    legend = ("missed: no answer, or one after chia's 28 s window (late>28s, among the missed); "
+              "lookup>5s: answered, but the lookup took over 5 s")
+    return Reply(title, [Section(lines=[farm_line, legend, *incomplete_note(ctx.reader, ctx.botdb)]),
+                         Section(lines=rows, monospace=True)])
 
 
 def _count_pct(count: int, whole: int) -> str:

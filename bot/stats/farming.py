@@ -1,5 +1,6 @@
 """Farming statistics over a time window, per harvester: signage points expected, answered,
-missed and late, lookup times and proofs.
+missed and late, lookup times and proofs. An answer after chia's 28 s window lost its proof: what
+the owner is shown as missed (`lost`) counts it, with the signage points that had no answer.
 
 A window is cut by each bucket's own (server-corrected) time, at 5-minute boundaries: its totals
 are the running totals at its end minus those just before its start (bot.stats.rollup), two
@@ -35,6 +36,11 @@ class FarmingTotals:
         self.late28 += other.late28
         self.proofs += other.proofs
         self.hist = [a + b for a, b in zip(self.hist, other.hist)]
+
+    @property
+    def lost(self) -> int:
+        """Missed as chia means it: no answer, or one after the 28 s window (late28)."""
+        return self.missed + self.late28
 
     @property
     def lookup_p95(self) -> float | None:

@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
-from teafarm.config import load_config
-from teafarm.runtime import setup_logging_from
-from teafarm.typed_config import ConfigError
-from teafarm.up import serve
+# the work's imports are inside the run functions: `teafarm` builds every subcommand's parser at start
 
 
 def add_commands(sub, common) -> None:
@@ -21,17 +17,24 @@ def add_commands(sub, common) -> None:
 
 
 def run_bot(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from teafarm.config import load_config
+    from teafarm.runtime import start
+    from teafarm.up import serve
+
     config = load_config(args.config)
-    setup_logging_from(config)
+    start(config)
     return asyncio.run(serve(config, with_client=False))
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    # imported here: every `teafarm` command builds the whole parser
     from bot import render
     from bot.app import command_context
     from bot.commands.dispatch import Dispatcher
     from bot.transports.base import Incoming
+    from teafarm.config import load_config
+    from teafarm.typed_config import ConfigError
 
     config = load_config(args.config)
     database = config.server_settings().database

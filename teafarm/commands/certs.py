@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
-from monitor.certs import CertPair, ca_pair, check_machine_name, create_ca, issue
-from teafarm.config import load_config
-from teafarm.typed_config import ConfigError
+# the work's imports (cryptography: ~40 ms) are inside the run functions: `teafarm` builds every
+# subcommand's parser at start
 
 
 def add_commands(sub, common) -> None:
@@ -25,6 +23,10 @@ def add_commands(sub, common) -> None:
 
 
 def run_init(args: argparse.Namespace) -> int:
+    from monitor.certs import CertPair, ca_pair, create_ca, issue
+    from teafarm.config import load_config
+    from teafarm.typed_config import ConfigError
+
     config = load_config(args.config)
     ca = ca_pair(config.data_dir)
     if ca.exists() and not args.force:
@@ -40,6 +42,11 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_client(args: argparse.Namespace) -> int:
+    import shutil
+
+    from monitor.certs import CertPair, ca_pair, check_machine_name, issue
+    from teafarm.config import load_config
+
     config = load_config(args.config)
     name = check_machine_name(args.name)
     ca = ca_pair(config.data_dir)

@@ -1,9 +1,6 @@
 """`teafarm client`: runs headless on every machine of the farm."""
 from __future__ import annotations
 
-from teafarm.apps import client_app
-from teafarm.runtime import run_service
-
 
 def add_commands(sub, common) -> None:
     client = sub.add_parser("client", parents=[common], help="collect this machine's state and send it to the server")
@@ -11,4 +8,7 @@ def add_commands(sub, common) -> None:
 
 
 def run(args) -> int:
+    from teafarm.apps import client_app   # here, not at the top: `teafarm` builds every subcommand's parser
+    from teafarm.runtime import run_service
+
     return run_service(args.config, client_app)

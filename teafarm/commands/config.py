@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
-
-from teafarm.config import load_config
-from teafarm.typed_config import ConfigError
 
 STARTER = Path(__file__).resolve().parents[1] / "starter-config.yml"
 
@@ -24,6 +20,10 @@ def add_commands(sub, common) -> None:
 
 
 def run_init(args: argparse.Namespace) -> int:
+    import shutil
+
+    from teafarm.typed_config import ConfigError
+
     target = Path(args.path)
     if target.exists() and not args.force:
         raise ConfigError(f"{target}: already exists (use --force to overwrite)")
@@ -34,6 +34,8 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from teafarm.config import load_config   # here, not at the top: `teafarm` builds every subcommand's parser
+
     config = load_config(args.path or args.config)
     where = config.source or "built-in defaults (no config file found)"
     print(f"ok: {where}")

@@ -2,22 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
-import sys
-from dataclasses import replace
 
-from copier.copier import Copier
-from copier.layout import check_layout
-from copier.lock import AlreadyRunning, SingleInstance
-from copier.progress import Progress
-from copier.settings import check_settings
-from copier.stop import StopRequest
-from teafarm.config import load_config
-from teafarm.runtime import setup_logging_from
-from teafarm.typed_config import ConfigError
-
-log = logging.getLogger("copier")
+# the copier's imports are inside run_copy: `teafarm` builds every subcommand's parser at start
 
 
 def add_commands(sub, common) -> None:
@@ -32,6 +18,22 @@ def add_commands(sub, common) -> None:
 
 
 def run_copy(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import sys
+    from dataclasses import replace
+
+    from copier.copier import Copier
+    from copier.layout import check_layout
+    from copier.lock import AlreadyRunning, SingleInstance
+    from copier.progress import Progress
+    from copier.settings import check_settings
+    from copier.stop import StopRequest
+    from teafarm.config import load_config
+    from teafarm.runtime import start
+    from teafarm.typed_config import ConfigError
+
+    log = logging.getLogger("copier")
     config = load_config(args.config)
     settings = replace(config.copier_settings(), sources=args.source or config.copy.sources,
                        targets=args.target or config.copy.targets)
@@ -41,7 +43,7 @@ def run_copy(args: argparse.Namespace) -> int:
         with SingleInstance(status_path.with_name(status_path.name + ".lock")):
             # after the lock ("another copier runs here" says more), before any log line (a mistake is one line)
             warnings = check_layout(settings, args.once)
-            setup_logging_from(config)
+            start(config, private_umask=False)   # its plots must stay readable by chia
             stop = StopRequest()
             for name in ("SIGINT", "SIGTERM"):
                 signal.signal(getattr(signal, name), lambda number, frame, name=name: stop.request(f"received {name}"))

@@ -1,9 +1,6 @@
 """`teafarm server`: the backend without chat (database and ingest only)."""
 from __future__ import annotations
 
-from teafarm.apps import server_app
-from teafarm.runtime import run_service
-
 
 def add_commands(sub, common) -> None:
     server = sub.add_parser("server", parents=[common], help="run the monitoring backend without chat")
@@ -11,4 +8,7 @@ def add_commands(sub, common) -> None:
 
 
 def run(args) -> int:
+    from teafarm.apps import server_app   # here, not at the top: `teafarm` builds every subcommand's parser
+    from teafarm.runtime import run_service
+
     return run_service(args.config, server_app)

@@ -108,9 +108,11 @@ def plot(plot_id: str, node: str, status: int = 1, kind: int = ADD, disk: str = 
 
 
 def farming(node: str, minute: float, expected: int = 6, missed: int = 0, late5: int = 0, late28: int = 0,
-            p95: float = 0.4, proofs: int = 0) -> events_pb2.UpdateEvent:
+            p95: float = 0.4, proofs: int = 0, missed_disconnected: int = 0) -> events_pb2.UpdateEvent:
+    """answered + late28 + missed = expected, as the client counts them."""
     return event("farming", ADD, timestamp=minute, harvester_node_id=node, minute=minute, sp_expected=expected,
-                 sp_answered=expected - missed, sp_missed=missed, sp_late_5s=late5, sp_late_28s=late28,
+                 sp_answered=expected - missed - late28, sp_missed=missed, sp_late_5s=late5, sp_late_28s=late28,
+                 sp_missed_disconnected=missed_disconnected,
                  lookup_p50=p95 / 2, lookup_p95=p95, lookup_max=p95 * 1.5, total_plots=100, proofs=proofs)
 
 

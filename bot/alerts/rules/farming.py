@@ -1,5 +1,9 @@
 """Missed signage points and slow lookups per harvester, over the last `farming_window` of minute
-buckets (by each bucket's own time). Hysteresis keeps a harvester near the threshold from flapping."""
+buckets (by each bucket's own time). Hysteresis keeps a harvester near the threshold from flapping.
+
+Missed counts what lost its proof: no answer, or one after chia's 28 s window, and the signage
+points the full node skipped. Those a harvester missed while disconnected from its farmer belong to
+its disconnect: harvester_disconnected reports them (one message), so they are left out here."""
 from __future__ import annotations
 
 from bot.alerts.rules.base import Finding, Rule, RuleContext
@@ -18,7 +22,9 @@ class FarmingHealth(Rule):
         bucket = t.after
         node = bucket.get("harvester_node_id") or ""
         window = [b for b in (ctx.memory.get(MEMORY, t.machine, node) or []) if b[0] > t.time - ctx.settings.farming_window]
-        window.append([t.time, bucket.get("sp_expected") or 0, bucket.get("sp_missed") or 0, bucket.get("lookup_p95") or 0.0])
+        away = bucket.get("sp_missed_disconnected") or 0
+        missed = (bucket.get("sp_missed") or 0) + (bucket.get("sp_late_28s") or 0) - away
+        window.append([t.time, (bucket.get("sp_expected") or 0) - away, missed, bucket.get("lookup_p95") or 0.0])
         window = [b for b in window if b[0] > max(x[0] for x in window) - ctx.settings.farming_window]
         ctx.memory.put(MEMORY, t.machine, node, window)
         label = ctx.harvester(node, t.machine)

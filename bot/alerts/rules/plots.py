@@ -11,6 +11,7 @@ import os
 
 from bot.alerts.rules.base import Finding, Rule, RuleContext
 from bot.alerts.transition import Transition
+from bot.stats.plots import file_list, problem_files
 
 MEMORY = "plot_counts"
 DISK_MEMORY = "plot_disks"
@@ -56,8 +57,8 @@ class PlotHealth(Rule):
             if counts["invalid"] != old["invalid"]:
                 findings.append(Finding(
                     "invalid_plots", t.machine, node, counts["invalid"] > 0, "Unreadable plots",
-                    f"harvester {label}: {counts['invalid']:,} plots cannot be read (bad file or failing disk)",
-                    node, label, source_time=t.server_time))
+                    self._unreadable(ctx, t.machine, node, label, counts["invalid"]), node, label,
+                    source_time=t.server_time))
         return findings
 
     def tick(self, ctx: RuleContext) -> list[Finding]:
@@ -73,6 +74,15 @@ class PlotHealth(Rule):
                                     f"harvester {label}: {counts['valid']:,} plots accepted as the new normal",
                                     node, label))
         return findings
+
+    @staticmethod
+    def _unreadable(ctx: RuleContext, machine: str, node: str, label: str, count: int) -> str:
+        if not count:
+            return f"harvester {label}: every plot can be read again"
+        # the files by name, a few of them (from the state table: the latest the store knows)
+        names = problem_files(ctx.reader, machine, node, "INVALID")
+        return (f"harvester {label}: {count:,} plots cannot be read (bad file or failing disk): "
+                f"{file_list(names, count)}")
 
     @staticmethod
     def _announced_move(plot: dict, ctx: RuleContext) -> bool:

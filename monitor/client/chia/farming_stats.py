@@ -1,12 +1,17 @@
 """Signage points in, one FarmingBucket per harvester per minute and one SignageBucket per minute out.
 
-Words as in chia.md: a harvester's *expected* signage points are those its farmer received while the
-harvester was connected; each is *answered* (in time), *late* (answered after `late_after` s) or
-*missed* (no answer), so answered + late + missed = expected. *Slow* answers (lookup over
-`slow_lookup` s) are also answered. Farm-level *skipped* signage points are those the farmer never
-received: an index gap within a sub-slot (an index seen before never counts again) or, across
-sub-slots, the 9.375 s schedule (the farmer's own rule: a gap of 1.6 intervals or more counts
-floor(gap / 9.375)).
+Words as in chia.md: each signage point is *answered* (in time), *late* (answered after `late_after` s,
+which loses the proof: the bot counts it as missed) or *missed* (no answer), so answered + late + missed
+= expected. *Slow* answers (lookup over `slow_lookup` s) are also answered. Farm-level *skipped*
+signage points are those the farmer never received: an index gap within a sub-slot (an index seen
+before never counts again) or, across sub-slots, the 9.375 s schedule (the farmer's own rule: a gap
+of 1.6 intervals or more counts floor(gap / 9.375)).
+
+A harvester's *expected* signage points are all those of the time its farmer knows it: received or
+skipped (a skipped one could not be answered: the harvester missed it), and while it is
+disconnected too, until the farmer forgets it (`forget_harvester_after`): it misses them all,
+counted apart as `sp_missed_disconnected` so the bot can tell them from a harvester that is
+connected and slow.
 
 An SP is settled `settle_after` seconds after it arrived (or once every expected harvester answered);
 a minute's buckets are handed out once every SP of that minute is settled. All times are this
@@ -18,17 +23,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from monitor.client.chia.percentile import percentile
 from protocol import chia_pb2
 
 SP_INTERVAL = 600 / 64                      # seconds between signage points
 SKIP_GAP_FACTOR = 1.6                       # the farmer's allowance before a gap counts as skipped SPs
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of an already sorted list (0.0 for an empty one)."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 @dataclass
@@ -43,8 +42,9 @@ class _Answer:
 @dataclass
 class _PendingSp:
     received: float
-    expected: set[str]
+    expected: set[str]                  # connected when it arrived (or answered since)
     plot_filter: int | None
+    away: set[str] = field(default_factory=set)   # known to the farmer, disconnected: expected, cannot answer
     answers: dict[str, _Answer] = field(default_factory=dict)
 
 
@@ -53,6 +53,7 @@ class _HarvesterMinute:
     expected: int = 0
     answered: int = 0
     missed: int = 0
+    missed_away: int = 0                # of missed: while disconnected from the farmer
     slow: int = 0
     late: int = 0
     lookups: list[float] = field(default_factory=list)
@@ -86,19 +87,35 @@ class FarmingStats:
         return math.floor(t / 60) * 60.0
 
     def signage_point(self, sp_hash: str, challenge: str, index: int, received: float,
-                      connected: Iterable[str]) -> None:
-        """The farmer received a signage point; `connected` are the harvesters expected to answer."""
+                      connected: Iterable[str], away: Iterable[str] = ()) -> None:
+        """The farmer received a signage point; `connected` are the harvesters expected to answer,
+        `away` those it knows that are disconnected (expected too: they miss it)."""
         seen = self._seen.setdefault(challenge, set())
         if index in seen or sp_hash in self._pending:
             return                                      # duplicate or reorg: never counted twice
+        skipped = self._skipped(challenge, index, received, seen)
         signage = self._signage_minutes.setdefault(self._minute(received), _SignageMinute())
         signage.seen += 1
-        signage.skipped += self._skipped(challenge, index, received, seen)
+        signage.skipped += skipped
         seen.add(index)
         if len(self._seen) > 4:                         # older sub-slots cannot come back
             del self._seen[next(iter(self._seen))]
         self._last = (challenge, index, received)
-        self._pending[sp_hash] = _PendingSp(received, set(connected), self.plot_filter)
+        pending = _PendingSp(received, set(connected), self.plot_filter, set(away) - set(connected))
+        self._pending[sp_hash] = pending
+        if skipped:
+            self._missed_by_all(pending, skipped)
+
+    def _missed_by_all(self, pending: _PendingSp, count: int) -> None:
+        """Signage points the node skipped: every harvester expected now missed them."""
+        minute = self._minute(pending.received)
+        for node_id in pending.expected | pending.away:
+            stats = self._harvester_minutes.setdefault((node_id, minute), _HarvesterMinute())
+            stats.expected += count
+            stats.missed += count
+            stats.missed_away += count if node_id in pending.away else 0
+            if pending.plot_filter is not None:
+                stats.expected_eligible += count * self._plots.get(node_id, 0) / pending.plot_filter
 
     def _skipped(self, challenge: str, index: int, received: float, seen: set[int]) -> int:
         if self._last is None:
@@ -122,11 +139,15 @@ class FarmingStats:
 
     def logged_answer(self, node_id: str, t: float, lookup: float, eligible: int, proofs: int, total_plots: int) -> None:
         """A harvester's own log line for one SP (the fallback without daemon events): it was
-        expected and answered; what it missed cannot be seen from its log."""
+        expected and answered, in time unless the lookup alone took longer than `late_after`; what
+        it missed cannot be seen from its log."""
         stats = self._harvester_minutes.setdefault((node_id, self._minute(t)), _HarvesterMinute())
         stats.expected += 1
-        stats.answered += 1
-        stats.slow += lookup > self.slow_lookup
+        if lookup > self.late_after:
+            stats.late += 1
+        else:
+            stats.answered += 1
+            stats.slow += lookup > self.slow_lookup
         stats.lookups.append(lookup)
         stats.eligible += eligible
         stats.proofs += proofs
@@ -161,7 +182,7 @@ class FarmingStats:
 
     def _settle(self, pending: _PendingSp) -> None:
         minute = self._minute(pending.received)
-        for node_id in pending.expected:
+        for node_id in pending.expected | pending.away:
             stats = self._harvester_minutes.setdefault((node_id, minute), _HarvesterMinute())
             stats.expected += 1
             answer = pending.answers.get(node_id)
@@ -171,6 +192,7 @@ class FarmingStats:
                 stats.expected_eligible += plots / pending.plot_filter
             if answer is None:
                 stats.missed += 1
+                stats.missed_away += node_id in pending.away
                 continue
             if answer.delay > self.late_after:
                 stats.late += 1
@@ -186,7 +208,7 @@ class FarmingStats:
         lookups = sorted(stats.lookups)
         return chia_pb2.FarmingBucket(
             harvester_node_id=node_id, minute=minute, sp_expected=stats.expected, sp_answered=stats.answered,
-            sp_missed=stats.missed, sp_late_5s=stats.slow, sp_late_28s=stats.late,
+            sp_missed=stats.missed, sp_missed_disconnected=stats.missed_away, sp_late_5s=stats.slow, sp_late_28s=stats.late,
             lookup_p50=percentile(lookups, 0.5), lookup_p95=percentile(lookups, 0.95),
             lookup_max=lookups[-1] if lookups else 0.0, eligible_plots=stats.eligible,
             expected_eligible=round(stats.expected_eligible, 3), proofs=stats.proofs, total_plots=stats.total_plots)

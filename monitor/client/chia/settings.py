@@ -19,7 +19,7 @@ class ChiaSettings:
     plot_rows: Literal["problems", "all", "none"] = "all"
     slow_lookup: float = 5.0           # seconds: an answered signage point with a slower lookup counts as slow
     late_after: float = 28.0           # seconds after the signage point: an answer later than this is late
-    forget_harvester_after: float = 86400.0  # drop a disconnected harvester after this many seconds
+    forget_harvester_after: float = 86400.0  # drop a disconnected harvester after this many seconds (until then it misses every signage point)
     # ---- log files (debug.log is the fallback to RPC and daemon events; needs chia's log_level INFO) ----
     debug_log: str = ""                # "" -> <root>/log/debug.log; "off" -> do not read chia's log
     log_state_file: Path = Path("")    # "" -> <data_dir>/client-state/chia-log-position.json (where reading stopped)

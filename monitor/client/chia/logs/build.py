@@ -7,7 +7,7 @@ from pathlib import Path
 
 from monitor.client.chia.chia_root import ChiaRoot
 from monitor.client.chia.logs import events as ev
-from monitor.client.chia.logs.collector import ChiaLogCollector
+from monitor.client.chia.logs.collector import ChiaLogCollector, OtherSources
 from monitor.client.chia.settings import ChiaSettings
 from monitor.client.collector import Collector
 from monitor.client.plotters.collector import PlotterCollector
@@ -24,9 +24,9 @@ def debug_log_path(configured: str, chia_root: Path) -> Path | None:
 
 def log_collectors(settings: ChiaSettings, chia_root: Path, state_dir: Path,
                    on_event: Callable[[ev.LogEvent], None] = lambda event: None,
-                   facts_wanted: Callable[[], bool] = lambda: True) -> list[Collector]:
-    """`facts_wanted`: whether proofs and blocks seen in debug.log should be sent as facts now
-    (False while the daemon's events or the wallet report them)."""
+                   elsewhere: OtherSources | None = None) -> list[Collector]:
+    """`elsewhere`: the better sources of the proofs and blocks seen in debug.log (the daemon's
+    events, the wallet), which the log's lines then describe again."""
     collectors: list[Collector] = []
     debug_log = debug_log_path(settings.debug_log, chia_root)
     if debug_log is not None:
@@ -35,7 +35,7 @@ def log_collectors(settings: ChiaSettings, chia_root: Path, state_dir: Path,
         collectors.append(ChiaLogCollector(
             debug_log, state_file, on_event, chia_root=chia_root,
             harvester_node_id=ChiaRoot.load(chia_root).harvester_node_id() or "",
-            blind_after_lines=settings.log_blind_after_lines, facts_wanted=facts_wanted))
+            blind_after_lines=settings.log_blind_after_lines, elsewhere=elsewhere))
     if settings.plotter_logs:
         collectors.append(PlotterCollector(settings.plotter_logs, settings.plotter_stale_after))
     return collectors

@@ -53,12 +53,12 @@ class HarvesterAnswer(LogEvent):
 
 @dataclass(frozen=True, slots=True)
 class SignagePointFinished(LogEvent):
-    """Full node: `Finished signage point 19/64: CC: ... RC: ...`."""
+    """Full node: `Finished signage point 19/64: CC: ... RC: ...` (older: `... 19/64: <hash>`, no RC)."""
     kind: ClassVar[str] = "signage_point"
     index: int
     of: int
     cc: str
-    rc: str
+    rc: str                 # "" where the line has none
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,8 @@ class WalletPeak(LogEvent):
 
 @dataclass(frozen=True, slots=True)
 class PlotRefresh(LogEvent):
-    """Harvester: `_plot_refresh_callback: event done, loaded N, removed N, ... total plots: N`."""
+    """Harvester: `_plot_refresh_callback: event done, loaded N, removed N, ... total plots: N`
+    (older: `loaded N plots, removed N plots, ...`, without event and total)."""
     kind: ClassVar[str] = "plot_refresh"
     event: str              # started, batch_processed, done
     loaded: int
@@ -106,7 +107,7 @@ class PlotRefresh(LogEvent):
     processed: int
     remaining: int
     duration: float
-    total_plots: int
+    total_plots: int        # -1 where the line does not say
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,8 @@ class SlowLookup(LogEvent):
 
 @dataclass(frozen=True, slots=True)
 class PeerConnected(LogEvent):
-    """Any service: `Connected with farmer PeerInfo(_ip=IPv4Address('1.2.3.4'), _port=8447)`."""
+    """Any service: `Connected with farmer PeerInfo(_ip=IPv4Address('1.2.3.4'), _port=8447)` (older:
+    `Connected with full_node {'host': '1.2.3.4', 'port': 8444}`)."""
     kind: ClassVar[str] = "peer_connected"
     peer_type: str          # farmer, full_node, harvester, wallet, ...
     ip: str

@@ -9,7 +9,8 @@ Only kinds that chia writes regularly while their service runs can go blind by s
 farmed or an unreadable plot is rare by nature.
 
 Chia's log level matters as much: at WARNING (chia's default) none of the INFO lines are written.
-teafarm reads it from chia's config.yaml and says so; it never changes the user's chia config.
+teafarm reads it from chia's config.yaml, again whenever that file changes, and says so; it never
+changes the user's chia config.
 """
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.client.chia.chia_root import SERVICES, ChiaRoot
+from monitor.client.chia.chia_root import SERVICES, ChiaRoot, config_stamp
 from monitor.client.chia.logs import events as ev
+from monitor.client.chia.logs.parser import NEAR_MISSES_FOR_BLIND
 from protocol import chia_pb2
 
 log = logging.getLogger(__name__)
@@ -32,9 +34,13 @@ REGULAR_KINDS: dict[str, bytes] = {
     "node_peak": b"full_node.full_node",
     "wallet_peak": b"wallet.wallet",
 }  # not farming_info: the farmer's server logger keeps writing while no harvester is connected
-NEAR_MISSES_FOR_BLIND = 3
 VERBOSITY = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-LEVELS_HIDING_INFO = ("WARNING", "ERROR", "CRITICAL")
+
+
+def hides_info(level: str) -> bool:
+    """Every level above INFO (WARNING, ERROR, CRITICAL and their aliases) hides the INFO lines."""
+    number = logging.getLevelName(level.upper())
+    return isinstance(number, int) and number > logging.INFO
 
 
 @dataclass
@@ -105,11 +111,40 @@ def chia_log_level(chia_root: Path) -> str:
 
 
 def warn_if_log_level_hides_info(level: str, config_path: Path) -> bool:
-    """Say once, at start, that the log parser will see nothing; never change chia's config."""
-    if level not in LEVELS_HIDING_INFO:
+    """Say (once per level seen: at start, and when it changes) that the log parser will see
+    nothing; never change chia's config."""
+    if not hides_info(level):
         return False
     log.warning("chia logs at %s (%s logging.log_level): the debug.log parser cannot see signage points, "
                 "harvester answers or connections. To enable it run `chia configure --log-level INFO` "
                 "(DEBUG for per-harvester farmer lines) and restart chia; teafarm does not change chia's config.",
                 level, config_path)
     return True
+
+
+class ChiaLogLevel:
+    """Chia's log level, followed while the client runs: config.yaml is read again when it changes
+    (a stat per check), and a change is said once in the client's log (chia uses it after a restart)."""
+
+    def __init__(self, chia_root: Path | None) -> None:
+        self.chia_root = chia_root
+        self.value = ""
+        self._stamp: object = ()          # never a real stamp: the first check reads the file
+
+    def refresh(self) -> bool:
+        """Read the level again if config.yaml changed; True when the level changed."""
+        if self.chia_root is None:
+            return False
+        stamp = config_stamp(self.chia_root)
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        level = chia_log_level(self.chia_root)
+        if level == self.value:
+            return False
+        first, self.value = not self.value, level
+        config = self.chia_root / "config" / "config.yaml"
+        if not warn_if_log_level_hides_info(level, config) and not first and level:
+            log.info("chia's log level is now %s (%s): the debug.log parser can read it once chia restarts",
+                     level, config)
+        return True

@@ -41,8 +41,10 @@ class SignagePointCounter:
         self.seen += 1
 
     def sub_slot_finished(self, time: float) -> None:
-        """The sub-slot ended (SP 64/64): indices after the last one seen were skipped."""
-        if self._last_time is not None:
+        """The sub-slot ended (SP 64/64): indices after the last one seen were skipped. A sub-slot
+        without a single signage point seen says nothing: when chia rewords the signage point line
+        only the sub-slot lines still parse, and 63 "skipped" per sub-slot would be a false alarm."""
+        if self._last_time is not None and self._indices:
             self.skipped += self._unseen_after(self._last_index)
         self._new_sub_slot()
         self._last_time = time

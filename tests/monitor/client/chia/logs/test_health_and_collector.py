@@ -173,14 +173,25 @@ def test_log_collectors_from_settings(tmp_path: Path) -> None:
     assert log_collectors(ChiaSettings(debug_log="off"), tmp_path / "root", tmp_path / "state") == []
 
 
+class DaemonFeed:
+    """Reports every proof while `up`."""
+    up = True
+
+    def reports(self, kind: str, at: float) -> bool:
+        return kind == "proof" and self.up
+
+    def reported(self) -> dict:
+        return {}
+
+
 def test_no_proof_facts_while_a_better_source_reports_them(tmp_path: Path) -> None:
-    daemon_up = [True]
-    collector = ChiaLogCollector(tmp_path / "debug.log", None, facts_wanted=lambda: not daemon_up[0])
+    feed = DaemonFeed()
+    collector = ChiaLogCollector(tmp_path / "debug.log", None, elsewhere=feed)
     seen: list[ev.LogEvent] = []
     collector.on_event = seen.append
     collector.handle(ANSWER_257.format(ms=0, proofs=1).encode())
     assert collector.take_facts() == [] and len(seen) == 1   # the event still goes to the aggregator
-    daemon_up[0] = False
+    feed.up = False
     collector.handle(ANSWER_257.format(ms=1, proofs=1).encode())
     assert len(collector.take_facts()) == 1
 
