@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import random
 import shutil
-import socket
 import sqlite3
 import statistics
 import tempfile
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import grpc
 
+from bench.common import HOST, free_port, node_of, percentile
 from bot.alerts.settings import AlertSettings, RuleSettings
 from bot.alerts.botdb import connect_botdb
 from bot.commands.base import CommandContext
@@ -54,16 +54,11 @@ from protocol import chia_pb2, events_pb2, hardware_pb2, service_pb2, service_pb
 from teafarm.apps import bot_app
 from teafarm.config import Config
 
-HOST = "127.0.0.1"
 FARMER = "m0000"
 CHUNK = 200_000
 
 
 # -- the farm database ----------------------------------------------------------------------------
-
-def node_of(i: int) -> str:
-    return f"{i:08x}" * 8
-
 
 def build_database(path: Path, machines: int, plots: int, events: int) -> None:
     started = time.monotonic()
@@ -159,7 +154,7 @@ def bench_commands(database: Path, botdb: Path, runs: int) -> None:
             reply = dispatcher.run(Incoming("bench", "bench", "bench", "bench", text, is_dm=True, is_admin=True))
             samples.append((time.perf_counter() - t0) * 1000)
         lines = sum(len(s.lines) for s in reply.sections)
-        print(f"  {text:<12} p50 {statistics.median(samples):7.1f} ms   p95 {_pct(samples, 0.95):7.1f} ms   "
+        print(f"  {text:<12} p50 {statistics.median(samples):7.1f} ms   p95 {percentile(samples, 0.95):7.1f} ms   "
               f"max {max(samples):7.1f} ms   ({lines} lines)")
     dispatcher.close()
 
@@ -180,7 +175,7 @@ class Recorder(Transport):
 
 
 async def bench_latency(folder: Path, alerts: int) -> list[float]:
-    port = _free_port()
+    port = free_port()
     config = Config(data_dir=folder, server=ServerSettings(listen=f"{HOST}:{port}"),
                     bot=BotSettings(alerts=AlertSettings(startup_grace=0.0, daily_summary="",
                                                          rules={"harvester_disconnected": RuleSettings(debounce=0.0)})))
@@ -223,17 +218,6 @@ async def bench_latency(folder: Path, alerts: int) -> list[float]:
     return latencies
 
 
-def _pct(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--machines", type=int, default=1000)
@@ -256,7 +240,7 @@ def main() -> None:
         bench_commands(database, folder / "bot.db", args.runs)
         ms = [x * 1000 for x in asyncio.run(bench_latency(folder, args.alerts))]
         print(f"event -> transport send ({len(ms)} alerts): p50 {statistics.median(ms):.1f} ms"
-              f"   p99 {_pct(ms, 0.99):.1f} ms   max {max(ms):.1f} ms")
+              f"   p99 {percentile(ms, 0.99):.1f} ms   max {max(ms):.1f} ms")
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

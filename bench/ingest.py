@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,106 +33,18 @@ from pathlib import Path
 import grpc
 import psutil
 
-from monitor.certs import CertPair, ca_pair, ensure_client_cert, issue
+from bench.common import START_TIMEOUT, ServerProcess, issue_machine_cert, machine_credentials
 from monitor.client.outbox import Outbox
 from monitor.client.stream import PROTOCOL_VERSION, Uplink
-from monitor.tls import client_credentials
 from monitor.store.store import Store
 from protocol import chia_pb2, events_pb2, hardware_pb2, service_pb2, service_pb2_grpc
 
-ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
-START_TIMEOUT = 30.0       # seconds for the server to listen
 SYNC_TIMEOUT = 300.0       # seconds for the initial sync to be acknowledged
 REPLY_TIMEOUT = 60.0       # seconds a load client waits for one ack
 EVENTS_PER_BATCH = 10
 STORE_ALONE_BATCHES = 5_000  # of EVENTS_PER_BATCH, at most STORE_ALONE_SECONDS
 STORE_ALONE_SECONDS = 5.0
 PLOTS_PER_DISK = 165       # an 18 TB disk full of k32 plots
-
-
-# -- the server under test ----------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def _teafarm_command() -> Path:
-    beside = Path(sys.executable).parent / "teafarm"
-    return beside if beside.exists() else ROOT / ".venv" / "bin" / "teafarm"
-
-
-class ServerProcess:
-    """`teafarm server` with its own data dir and port; stopped (SIGTERM, then SIGKILL) on exit."""
-
-    def __init__(self, folder: Path) -> None:
-        self.data_dir = folder / "data"
-        self.port = _free_port()
-        self.target = f"{HOST}:{self.port}"
-        self.config = folder / "config.yml"
-        self.log = folder / "server.out"
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def database(self) -> Path:
-        return self.data_dir / "teafarm.db"
-
-    def __enter__(self) -> "ServerProcess":
-        self.config.write_text(
-            f"data_dir: {self.data_dir}\n"
-            "logging:\n  level: WARNING\n  file_level: WARNING\n"
-            f"server:\n  listen: {self.target}\n  names: [{HOST}]\n")
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([str(_teafarm_command()), "server", "--config", str(self.config)],
-                                         stdout=out, stderr=subprocess.STDOUT, cwd=self.config.parent)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"teafarm server exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with socket.create_connection((HOST, self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"teafarm server did not listen on {self.target} within {START_TIMEOUT:g} s")
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def cpu_seconds(self) -> tuple[float, float]:
-        """CPU seconds of the gRPC process and of its store writer (with multiprocessing's tracker)."""
-        server = psutil.Process(self.proc.pid)
-        return _used(server), sum(_used(child) for child in server.children(recursive=True))
-
-
-def _used(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
-
-
-def _client_credentials(data_dir: Path, machine: str, make=ensure_client_cert) -> grpc.ChannelCredentials:
-    certs = data_dir / "certs"
-    pair = make(data_dir, certs / f"{machine}.crt", certs / f"{machine}.key", machine)
-    return client_credentials(pair, certs / "ca.crt")
 
 
 # -- 1. initial sync ----------------------------------------------------------------------------
@@ -168,7 +78,7 @@ def _plot_rows(database: Path, machine: str) -> int:
 async def _sync_end_to_end(server: ServerProcess, folder: Path, events: list[events_pb2.UpdateEvent]) -> dict:
     """Seconds to enqueue, seconds from enqueue until acknowledged, server CPU seconds meanwhile."""
     machine = "bench-harvester"
-    credentials = _client_credentials(server.data_dir, machine)
+    credentials = machine_credentials(server.data_dir, machine)
     outbox = Outbox(folder / "client-outbox.db")
     uplink = Uplink(server.target, credentials, outbox, machine, heartbeat=30.0, on_resync=lambda state: None)
     task = asyncio.create_task(uplink.run())
@@ -296,15 +206,8 @@ async def _load_client(target: str, credentials: grpc.ChannelCredentials, name: 
 
 
 async def _run_load(server: ServerProcess, clients: int, seconds: float, warmup: float, window: int) -> dict:
-    ca = ca_pair(server.data_dir)
-
-    def make(data_dir, certificate, key, machine):  # every simulated machine gets its own certificate
-        pair = CertPair(certificate, key)
-        issue(ca, pair, machine, [machine], server=False)
-        return pair
-
-    names = [f"bench-{i:03d}" for i in range(clients)]
-    credentials = [_client_credentials(server.data_dir, name, make) for name in names]
+    names = [f"bench-{i:03d}" for i in range(clients)]   # every simulated machine gets its own certificate
+    credentials = [machine_credentials(server.data_dir, name, issue_machine_cert) for name in names]
     stop, counters = asyncio.Event(), Counters()
     tasks = [asyncio.create_task(_load_client(server.target, c, n, window, stop, counters))
              for n, c in zip(names, credentials)]

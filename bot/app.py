@@ -1,8 +1,9 @@
 """`teafarm bot`: one asyncio program with the monitoring server, the alert engine (which also runs
 the clock rules, e.g. machine silence, when they ask), the scheduler (daily summary, retention,
-heartbeat) and the chat transports."""
+heartbeat), the chat transports and, when configured, Prometheus `/metrics` (on its own thread)."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -20,6 +21,7 @@ from bot.alerts.service import AlertService
 from bot.commands.base import CommandContext
 from bot.alerts.settings import AlertSettings
 from bot.commands.dispatch import Dispatcher, command_specs
+from bot.metrics.server import MetricsServer
 from bot.settings import BotSettings
 from bot.transports.base import Transport
 from bot.transports.factory import build_transports
@@ -80,8 +82,10 @@ class BotApp:
         self.alerts = AlertService(self.server.database_path, self.botdb_path, settings.alerts, self.transports,
                                    clock, on_sent)
         self.dispatcher = Dispatcher(command_context(self.server.database_path, settings.alerts))
+        self.metrics = MetricsServer(settings.metrics, self.server.database_path, self.botdb_path)
 
     async def start(self) -> None:
+        self.metrics.start()      # first: a port in use stops the bot before anything runs (it reads per scrape)
         await self.server.start()
         for transport in self.transports:   # from the first delivery on: not reached yet is no failure
             transport.waiting_first = True
@@ -118,5 +122,6 @@ class BotApp:
             except Exception:
                 log.exception("transport %s did not stop cleanly", transport.name)
         self.dispatcher.close()
+        await asyncio.to_thread(self.metrics.stop)
         await self.server.stop()
         log.info("teafarm bot stopped")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.alerts.settings import AlertSettings
+from bot.metrics.settings import MetricsSettings
 from bot.transports.settings import ConsoleSettings, DiscordSettings, TelegramSettings
 
 
@@ -13,3 +14,4 @@ class BotSettings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)   # Prometheus /metrics (off by default)

@@ -50,7 +50,8 @@ def disks_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     if not ctx.reader.machines():
         return Reply.text("Disks", EMPTY_FARM)
     rows = ctx.reader.state("disk", machine)
-    if not rows:
+    health = smart_lines(ctx, machine)
+    if not rows and not health:
         return Reply.text("Disks", f"No disk reported{' by ' + machine if machine else ''}.")
     sections: dict[str, Section] = {}
     for d in rows:
@@ -60,8 +61,37 @@ def disks_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         else:
             section.lines.append(f"{d['mountpoint']}: {d['percent']:.0f}% used, {fmt.size(d['free_bytes'])} free of "
                                  f"{fmt.size(d['total_bytes'])}{' (network)' if d['network'] else ''}")
+    for name, lines in health.items():
+        sections.setdefault(name, Section(heading=name)).lines.extend(lines)
     return Reply(f"Disks{' of ' + machine if machine else ''}", list(sections.values()))
 
 
+def smart_lines(ctx: CommandContext, machine: str | None) -> dict[str, list[str]]:
+    """Per machine: each physical disk's SMART health, or why there is none (never shown as healthy)."""
+    found: dict[str, list[str]] = {}
+    for d in ctx.reader.state("smart_disk", machine):
+        found.setdefault(d["machine"], []).append(smart_line(d))
+    for s in ctx.reader.state("smart", machine):
+        if not s["available"]:
+            found.setdefault(s["machine"], []).append(f"SMART: no data ({s['reason'] or 'no reason given'})")
+        elif s["machine"] not in found:
+            found[s["machine"]] = ["SMART: smartctl found no disks"]
+    return found
+
+
+def smart_line(d: dict) -> str:
+    parts = [{"SMART_HEALTH_PASSED": "PASSED", "SMART_HEALTH_FAILED": "FAILED"}.get(d["health"], "health unknown")]
+    if d["temperature_c"]:
+        parts.append(f"{d['temperature_c']:.0f} °C")
+    parts += [f"{d[key]:,} {name}" for key, name in (("reallocated_sectors", "reallocated"), ("pending_sectors", "pending"))
+              if d[key] >= 0]
+    if d["power_on_hours"]:
+        parts.append(f"{d['power_on_hours']:,} h")
+    note = " (standby: values of the last read)" if d["standby"] else f" (last read failed: {d['error']})" if d["error"] else ""
+    model = f" {d['model']}" if d["model"] else ""
+    return f"SMART {d['device']}{model} (serial {d['id']}): {', '.join(parts)}{note}"
+
+
 MACHINES = Command("machines", "Every machine: online or since when gone, teafarm version, CPU and RAM", machines_command)
-DISKS = Command("disks", "Disks of every machine (or of one): usage, free space, errors", disks_command, usage="[machine]", argument="machine")
+DISKS = Command("disks", "Disks of every machine (or of one): usage, free space, errors, SMART health", disks_command,
+                usage="[machine]", argument="machine")

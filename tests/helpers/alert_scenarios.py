@@ -48,6 +48,12 @@ def _partial(accepted: bool) -> events_pb2.UpdateEvent:
     return event("partial", launcher_id=LAUNCHER, harvester_node_id=NODE, accepted=accepted, error="" if accepted else "Invalid signature")
 
 
+def _smart(kind=ADD, health: int = 1, celsius: float = 38.0, reallocated: int = 8) -> events_pb2.UpdateEvent:
+    """A physical disk's SMART row (health 1 passed, 2 failed), keyed by its serial."""
+    return event("smart_disk", kind, id="ZL2ABC12", device="/dev/sdb", device_type="sat", model="ST16000NM001G-2KK103",
+                 health=health, temperature_c=celsius, reallocated_sectors=reallocated, pending_sectors=0, power_on_hours=12345)
+
+
 def _pool(reachable: bool, kind=ADD, error: str = "") -> events_pb2.UpdateEvent:
     return event("pool", kind, id=LAUNCHER, launcher_id=LAUNCHER, pool_url="https://pool.example", reachable=reachable, last_error=error)
 
@@ -126,6 +132,16 @@ SCENARIOS = [
              problem=lambda: [event("copy_target", UPDATE, id="/mnt/t1", state=2)],
              repeat=lambda: [event("copy_target", id="/mnt/t2", state=2)],
              clear=lambda: [event("copy_target", UPDATE, id="/mnt/t2", state=1)], detail="no target with room"),
+    Scenario("disk_failing", "Disk failing",
+             setup=lambda: [_smart()],
+             problem=lambda: [_smart(UPDATE, health=2)],
+             repeat=lambda: [_smart(UPDATE, health=2, celsius=39.0)],
+             clear=lambda: [_smart(UPDATE, celsius=39.0)], detail="/dev/sdb (ST16000NM001G-2KK103, serial ZL2ABC12) on"),
+    Scenario("disk_hot", "Disk hot",
+             setup=lambda: [_smart(celsius=40.0)],
+             problem=lambda: [_smart(UPDATE, celsius=58.0)],
+             repeat=lambda: [_smart(UPDATE, celsius=60.0)],
+             clear=lambda: [_smart(UPDATE, celsius=45.0)], detail="is at 58 °C (alert at 55 °C)"),
     Scenario("proof_found", "Proof found", one_shot=True, names_harvester=True,
              problem=lambda: [event("proof", harvester_node_id=NODE, plot="plot-k32-abc.plot")], detail="plot-k32-abc.plot"),
     Scenario("block_found", "Block farmed", one_shot=True,
@@ -134,6 +150,9 @@ SCENARIOS = [
              setup=lambda: [event("copy_job", id="j1", plot="plot-k32-z.plot", target="/mnt/t1", state=2)],
              problem=lambda: [event("copy_job", UPDATE, id="j1", plot="plot-k32-z.plot", target="/mnt/t1", state=4, error="EIO")],
              detail="plot-k32-z.plot -> /mnt/t1"),
+    Scenario("disk_reallocated_sectors", "Reallocated sectors growing", one_shot=True,
+             setup=lambda: [_smart(reallocated=8)],
+             problem=lambda: [_smart(UPDATE, reallocated=24)], detail="reallocated sectors 8 -> 24"),
 ]
 STATEFUL = [s for s in SCENARIOS if not s.one_shot]
 BY_ALERT = {s.alert: s for s in SCENARIOS}

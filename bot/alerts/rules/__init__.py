@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.alerts.rules.base import Finding, Rule, RuleContext
 from bot.alerts.rules.chia import MonitoringBlind, ServiceStopped, SyncState
 from bot.alerts.rules.copy import CopyHealth
+from bot.alerts.rules.disk_health import SmartHealth
 from bot.alerts.rules.farming import FarmingHealth
 from bot.alerts.rules.hardware import DiskHealth, RamFull
 from bot.alerts.rules.harvester import HarvesterConnection
@@ -45,6 +46,9 @@ ALERTS: dict[str, AlertKind] = {
     "pool_unreachable": AlertKind("warning", 300, "the pool cannot be reached"),
     "copy_failed": AlertKind("warning", 0, "a plot copy failed"),
     "copy_targets_full": AlertKind("warning", 60, "every copy target of a machine is full"),
+    "disk_failing": AlertKind("critical", 0, "a disk's SMART overall health self-assessment failed (smartctl)"),
+    "disk_reallocated_sectors": AlertKind("warning", 0, "a disk reallocated `reallocated_growth` more sectors (news, once per growth)"),
+    "disk_hot": AlertKind("warning", 0, "a disk at or above `disk_hot_celsius` (NVMe: `nvme_hot_celsius`)"),
 }
 
 SEVERITIES = ("critical", "warning", "info")
@@ -52,7 +56,8 @@ SEVERITIES = ("critical", "warning", "info")
 
 def all_rules() -> list[Rule]:
     return [HarvesterConnection(), PlotHealth(), DiskHealth(), RamFull(), SyncState(), ServiceStopped(),
-            MonitoringBlind(), MachineSilent(), FarmingHealth(), ProofFound(), BlockFound(), PoolHealth(), CopyHealth()]
+            MonitoringBlind(), MachineSilent(), FarmingHealth(), ProofFound(), BlockFound(), PoolHealth(), CopyHealth(),
+            SmartHealth()]
 
 
 def resolved_kinds(settings: AlertSettings) -> dict[str, tuple[AlertKind, bool]]:
