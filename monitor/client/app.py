@@ -12,14 +12,15 @@ from pathlib import Path
 
 from monitor.certs import check_machine_name, ensure_client_cert
 from monitor.client.chia.setup import chia_collectors
-from monitor.client.collector import Collector
+from monitor.client.collector import Collector, Kept, kept_of
 from monitor.client.collectors.copier_status import CopierStatusCollector
-from monitor.client.diff import State, apply_changes, diff_topic, entities_of
+from monitor.client.diff import State, apply_changes, diff_topic, entities_of, keep_unknown
 from monitor.client.hardware import HardwareCollector
 from monitor.client.memory import release_freed_memory
 from monitor.client.outbox import Outbox
 from monitor.client.chia.settings import ChiaSettings
 from monitor.client.settings import ClientSettings
+from monitor.client.smart import SmartCollector
 from monitor.client.stream import Uplink
 from monitor.client.throttle import Throttle
 from monitor.tls import client_credentials
@@ -40,6 +41,7 @@ def build_collectors(settings: ClientSettings, chia: ChiaSettings, copier_status
     if chia.enabled:
         collectors += chia_collectors(chia, state_dir)
     collectors.append(CopierStatusCollector(copier_status_file))
+    collectors += [SmartCollector(settings.smart_interval)] if settings.smart_interval else []
     return collectors
 
 
@@ -59,7 +61,10 @@ class ClientApp:
         self._tasks: list[asyncio.Task] = []
         self._failing: set[str] = set()
         self._held: set[str] = set()                       # topics with updates held back by the throttle
-        self._last_entities: dict[str, dict] = {t.name: {} for t in STATE_TOPICS}  # as last collected
+        # as last collected; a topic not collected yet is absent (unknown), never "no entities"
+        self._last_entities: dict[str, dict] = {}
+        self._unstored_facts: list[events_pb2.UpdateEvent] = []  # taken from collectors, not in the outbox yet
+        self._checkpoints: dict[str, str] = {}             # the collectors' checkpoints as stored
 
     async def start(self) -> None:
         settings = self.settings
@@ -67,9 +72,12 @@ class ClientApp:
         credentials = client_credentials(pair, settings.ca)
         self.outbox = Outbox(settings.outbox)
         self.base = self.outbox.load_base()
+        self._checkpoints = self.outbox.checkpoints()
         self.uplink = Uplink(settings.server, credentials, self.outbox, self.machine, settings.heartbeat, self._resync)
         for collector in self.collectors:
             collector.wake = self._wake.set
+            if collector.name in self._checkpoints:
+                collector.restore(self._checkpoints[collector.name])
             await collector.start()
         self._tasks = [asyncio.create_task(self._snapshot_loop(), name="snapshots"),
                        asyncio.create_task(self.uplink.run(), name="uplink")]
@@ -114,21 +122,26 @@ class ClientApp:
     async def snapshot_once(self) -> int:
         """Collect, diff and queue; returns how many events were queued."""
         parts: list[events_pb2.ComputerInfo] = []
-        kept_fields = set()            # failed or unchanged: their last state stands
+        kept: Kept = {}                # failed, unchanged or not known yet: their last state stands
         for collector in self.collectors:
-            part, kept = await self._collect(collector)
-            kept_fields |= kept
+            part, collector_kept = await self._collect(collector)
+            for field, unknown in collector_kept.items():
+                kept[field] = None if field in kept and kept[field] is None else unknown
             if part is not None:
                 parts.append(part)
         now = time.time()
         events, moves = [], []
         for topic in STATE_TOPICS:
-            if topic.snapshot_field in kept_fields:
-                if topic.name not in self._held:
+            field = topic.snapshot_field
+            if field in kept and kept[field] is None:
+                if topic.name not in self._held or topic.name not in self._last_entities:
                     continue
                 entities = self._last_entities[topic.name]  # held-back updates become due on their own
             else:
-                entities = self._last_entities[topic.name] = entities_of(parts, topic)
+                entities = entities_of(parts, topic)
+                if field in kept:            # the entities not known yet keep their last state
+                    entities = keep_unknown(entities, self.base.get(topic.name, {}), kept[field])
+                self._last_entities[topic.name] = entities
             changes = diff_topic(topic, self.base.get(topic.name, {}), entities, now)
             if any(e.event_type == events_pb2.UPDATE for e in changes):
                 if self.throttle.due(topic.name, now):
@@ -139,20 +152,34 @@ class ClientApp:
                     self._held.add(topic.name)
             events += changes
             moves.append((topic, entities, changes))
+        checkpoints = {}
         for collector in self.collectors:
-            events += collector.take_facts()
+            self._unstored_facts += collector.take_facts()   # kept here until stored: a failed enqueue loses none
+            checkpoint = collector.checkpoint()
+            if checkpoint is not None and checkpoint != self._checkpoints.get(collector.name):
+                checkpoints[collector.name] = checkpoint
+        events += self._unstored_facts
         if events:
-            self.outbox.enqueue(events)
+            self.outbox.enqueue(events, checkpoints)   # facts and where their log was read to: one transaction
             for topic, entities, changes in moves:
                 apply_changes(self.base, topic, entities, changes)
             self.uplink.wake()
+        elif checkpoints:
+            self.outbox.save_checkpoints(checkpoints)
+        self._unstored_facts = []
+        self._checkpoints.update(checkpoints)
+        for collector in self.collectors:
+            try:
+                collector.facts_stored()
+            except Exception:
+                log.exception("collector %s: recording stored facts failed", collector.name)
         return len(events)
 
-    async def _collect(self, collector: Collector) -> tuple[events_pb2.ComputerInfo | None, set[str]]:
-        """The collector's part of the snapshot (None if it failed) and the fields whose last state stands."""
+    async def _collect(self, collector: Collector) -> tuple[events_pb2.ComputerInfo | None, Kept]:
+        """The collector's part of the snapshot (None if it failed) and what of it keeps its last state."""
         part = events_pb2.ComputerInfo()
         try:
-            unchanged = await asyncio.wait_for(collector.collect(part), COLLECT_TIMEOUT) or set()
+            kept = kept_of(await asyncio.wait_for(collector.collect(part), COLLECT_TIMEOUT))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -160,11 +187,11 @@ class ClientApp:
                 log.warning("collector %s failed (%s: %s); its last state is kept", collector.name, type(exc).__name__, exc,
                             exc_info=log.isEnabledFor(logging.DEBUG))
                 self._failing.add(collector.name)
-            return None, set(collector.topics)
+            return None, dict.fromkeys(collector.topics)
         if collector.name in self._failing:
             log.info("collector %s works again", collector.name)
             self._failing.discard(collector.name)
-        return part, unchanged
+        return part, kept
 
     def _resync(self, server_state: State) -> None:
         if server_state == self.base:

@@ -5,6 +5,8 @@ is a dict update and a 100k-plot topic is compared entry by entry without copyin
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from google.protobuf.message import Message
 
 from protocol.registry import STATE_TOPICS, Topic
@@ -23,6 +25,13 @@ def entities_of(parts: list[events_pb2.ComputerInfo], topic: Topic) -> Entities:
         elif part.HasField(topic.snapshot_field):
             entities[""] = getattr(part, topic.snapshot_field)
     return entities
+
+
+def keep_unknown(new: Entities, old: Entities, unknown: Callable[[Message], bool]) -> Entities:
+    """`new` with the entities of `old` it lacks that its source does not know yet (`unknown`): a
+    source that has not answered is not a source that lost them."""
+    missing = {key: message for key, message in old.items() if key not in new and unknown(message)}
+    return {**new, **missing} if missing else new
 
 
 def state_of(snapshot: events_pb2.ComputerInfo) -> State:

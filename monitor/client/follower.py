@@ -6,9 +6,11 @@
   shorter than what was read, or by its first bytes no longer being the ones remembered.
 - deletion and re-creation: the path is watched until it exists again.
 - a restart resumes where the last run stopped: the offset (with the inode and a hash of the first
-  bytes that recognise the file) is kept in a small state file, written after each block has been
-  handled (`commit`), so old lines are not replayed and proofs not counted twice. If the file was
-  rotated while teafarm was down, the rest of the rotated file is read first.
+  bytes that recognise the file) is kept in a small state file, written once what was read has been
+  handled (`commit`), so old lines are not replayed and proofs neither counted twice nor lost. A
+  reader whose facts wait in memory stores the `saved_state` of the `position()` it took with them
+  instead, and hands it back to `resume`. If the file was rotated while teafarm was down, the rest of
+  the rotated file is read first.
 - a missing or quiet file is polled with a backoff (never a busy loop); a partial last line is held
   back until its newline arrives; reads are bounded so the event loop is never blocked for long.
 - on Windows the file is not held open between polls (that would stop chia renaming it).
@@ -74,6 +76,9 @@ class LogFollower:
         self._skip_fragment = False          # started mid-file: drop text before the first newline
         self._committed: FollowState | None = None
         self._loaded = False
+        self.saved: dict = {}                # what the reader kept beside the position (`commit(extra=)`)
+        self._given: dict | None = None       # a saved state handed to `resume`
+        self._committed_extra: dict = {}
         self.generation = 0                  # counts the files (or truncations) read from their start
 
     # ---- public -----------------------------------------------------------------------------
@@ -106,28 +111,44 @@ class LogFollower:
             return self._lines(data)
         return self._at_end()
 
-    def commit(self) -> None:
-        """Remember that everything `poll` returned so far has been handled."""
-        if self._state is None or self.state_file is None or self._state == self._committed:
+    def position(self) -> FollowState | None:
+        """Where everything `poll` returned so far ends (to `commit` later)."""
+        return None if self._state is None else FollowState(**asdict(self._state))
+
+    def commit(self, position: FollowState | None = None, extra: dict | None = None) -> None:
+        """Remember that everything `poll` returned so far (or up to `position`) has been handled;
+        `extra` (JSON) is kept beside it and comes back as `saved` after a restart."""
+        snapshot = position or self.position()
+        extra = extra or {}
+        if snapshot is None or self.state_file is None or (snapshot, extra) == (self._committed, self._committed_extra):
             return
-        snapshot = FollowState(**asdict(self._state))
         tmp = self.state_file.with_name(self.state_file.name + ".tmp")
         try:
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"path": str(self.path), **asdict(snapshot)}))
+            tmp.write_text(json.dumps(self.saved_state(snapshot, extra)))
             os.replace(tmp, self.state_file)
-            self._committed = snapshot
+            self._committed, self._committed_extra = snapshot, extra
         except OSError as exc:
             log.warning("cannot save log position to %s: %s", self.state_file, exc)
 
-    async def blocks(self) -> AsyncIterator[bytes]:
-        """Blocks of complete lines, forever; each is committed when the next one is asked for."""
+    def saved_state(self, position: FollowState, extra: dict | None = None) -> dict:
+        """What `commit` writes, for a reader that stores it elsewhere (beside the facts it took)."""
+        return {"path": str(self.path), **asdict(position), **(extra or {})}
+
+    def resume(self, saved: dict) -> None:
+        """Start where `saved` (a `saved_state`, stored elsewhere) says, not where the state file does."""
+        self._given = saved
+
+    async def blocks(self, commit: bool = True) -> AsyncIterator[bytes]:
+        """Blocks of complete lines, forever; each is committed when the next one is asked for
+        (without `commit`, the reader commits itself)."""
         wait = self.min_wait
         while True:
             data = self.poll()
             if data:
                 yield data
-                self.commit()
+                if commit:
+                    self.commit()
                 wait = self.min_wait
                 await asyncio.sleep(0)
             else:
@@ -294,14 +315,20 @@ class LogFollower:
         return newer
 
     def _load_state(self) -> FollowState | None:
-        if self.state_file is None or not self.state_file.is_file():
+        if self._given is not None:
+            where, load = "the saved log position", lambda: self._given
+        elif self.state_file is not None and self.state_file.is_file():
+            where, load = f"log position file {self.state_file}", lambda: json.loads(self.state_file.read_text())
+        else:
             return None
         try:
-            raw = json.loads(self.state_file.read_text())
+            raw = load()
             if raw.get("path") != str(self.path):
                 return None
-            return FollowState(int(raw["device"]), int(raw["inode"]), int(raw["offset"]), str(raw["head"]),
-                               int(raw["head_len"]))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("ignoring unreadable log position file %s: %s", self.state_file, exc)
+            state = FollowState(int(raw["device"]), int(raw["inode"]), int(raw["offset"]), str(raw["head"]),
+                                int(raw["head_len"]))
+            self.saved = {k: v for k, v in raw.items() if k != "path" and k not in asdict(state)}
+            return state
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("ignoring unreadable %s: %s", where, exc)
             return None

@@ -58,6 +58,8 @@ class Uplink:
             except asyncio.CancelledError:
                 raise
             except (grpc.aio.AioRpcError, Refused, ConnectionError) as exc:
+                if self.connected.is_set():
+                    failures = 0    # it worked until now (a server restart, say): back soon, and say so
                 self._log_failure(exc, failures)
                 failures += 1
             finally:

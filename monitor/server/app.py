@@ -22,6 +22,7 @@ from teafarm.typed_config import ConfigError
 log = logging.getLogger(__name__)
 
 RETENTION_EVERY_HOURS = 6
+STREAMS_END_TIMEOUT = 5.0    # seconds the stopping server waits for its streams' handlers to finish
 
 
 class ServerApp:
@@ -35,6 +36,7 @@ class ServerApp:
         self.port = 0
         self._server: grpc.aio.Server | None = None
         self._ingest: Ingest | None = None
+        self._service: MonitorService | None = None
 
     async def start(self) -> None:
         settings = self.settings
@@ -49,7 +51,8 @@ class ServerApp:
             ("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit),
             ("grpc.keepalive_time_ms", 60_000), ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
             ("grpc.keepalive_permit_without_calls", 1)])
-        service_pb2_grpc.add_MonitorServicer_to_server(MonitorService(self._ingest, self.database_path), self._server)
+        self._service = MonitorService(self._ingest, self.database_path)
+        service_pb2_grpc.add_MonitorServicer_to_server(self._service, self._server)
         try:
             self.port = self._server.add_secure_port(settings.listen, server_credentials(pair, settings.ca))
         except RuntimeError:  # grpcio raises where older versions returned 0
@@ -57,6 +60,7 @@ class ServerApp:
         if self.port == 0:
             self._ingest.close()  # its writer process must not outlive this failed start
             raise ConfigError(f"server.listen: cannot listen on {settings.listen} (in use or not a local address)")
+        await self._ingest.none_connected()     # the port is ours: no stream is live yet, whatever a killed server left
         await self._server.start()
         if self._scheduler is None:
             self._scheduler = AsyncIOScheduler()
@@ -75,6 +79,8 @@ class ServerApp:
     async def stop(self) -> None:
         if self._server is not None:
             await self._server.stop(grace=2)
+        if self._service is not None:
+            await self._service.drained(STREAMS_END_TIMEOUT)   # each records its machine offline first
         if self._own_scheduler and self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self._ingest is not None:

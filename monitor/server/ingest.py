@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from monitor.server.store_process import BatchRequest, StoreProcess
+from monitor.server.store_process import BatchRequest, StoreFailed, StoreProcess
 from monitor.store.store import ApplyResult
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ class Ingest:
         self._queue: asyncio.Queue[tuple[BatchRequest, asyncio.Future]] | None = None
         self._group_task: asyncio.Task | None = None
         self._listeners: list[Callable[[int], None]] = []
+        self._closed = False
 
     def add_commit_listener(self, listener: Callable[[int], None]) -> None:
         """`listener(last_seq)` runs on the event loop after every commit that stored events."""
@@ -72,12 +73,18 @@ class Ingest:
         except Exception as exc:  # StoreFailed, or the pipe itself
             if len(requests) == 1:
                 return [_failure(requests[0], exc)]
-        # one bad request must not fail the others: store them one by one
+        # one bad request must not fail the others: store them one by one, except the later batches
+        # of an outbox whose batch failed (storing one would count the failed one as stored)
         outcomes: list[ApplyResult | Exception] = []
+        failed: set[tuple[str, str]] = set()
         for request in requests:
+            outbox = (request.machine, request.delivery[0])
             try:
+                if outbox in failed:
+                    raise StoreFailed(f"batch {request.delivery[1]} waits for an earlier batch of its outbox")
                 outcomes.append(self.store.apply_many([request])[0])
             except Exception as exc:
+                failed.add(outbox)
                 outcomes.append(_failure(request, exc))
         return outcomes
 
@@ -93,13 +100,19 @@ class Ingest:
     async def disconnected(self, machine: str) -> None:
         await self._run(self.store.machine_disconnected, machine)
 
+    async def none_connected(self) -> None:
+        await self._run(self.store.machines_disconnected)
+
     async def prune(self) -> int:
         return await self._run(self.store.prune)
 
     async def _run(self, function, *args):
+        if self._closed:      # a stream ending after the server stopped: nothing to write to any more
+            raise StoreFailed("the server is stopping")
         return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
 
     def close(self) -> None:
+        self._closed = True
         if self._group_task is not None:
             self._group_task.cancel()
         self._writer.shutdown(wait=True)

@@ -1,7 +1,8 @@
 """The gRPC Monitor service: one stream per client, batches acknowledged once committed.
 
 The machine is the one its certificate names; a client claiming another name is refused.
-Errors go to the server log; the client only ever gets a one-line refusal.
+Errors go to the server log; the client only ever gets a one-line refusal. A machine is online
+while any of its streams is (monitor.server.presence).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import grpc
 
 from monitor.server.ingest import Ingest
+from monitor.server.presence import Hello, Presence
 from monitor.server.store_process import StoreFailed
 from monitor.tls import peer_machine
 from monitor.store.reader import StoreReader
@@ -65,6 +67,16 @@ class MonitorService(service_pb2_grpc.MonitorServicer):
     def __init__(self, ingest: Ingest, database: Path) -> None:
         self.ingest = ingest
         self.database = database
+        self.presence = Presence()
+        self._handlers = 0                             # Stream handlers running
+        self._endings: set[asyncio.Task] = set()       # streams' ends being recorded
+
+    async def drained(self, timeout: float) -> None:
+        """Wait until every stream handler has finished and recorded its end (the server is stopping:
+        the store must not close under them)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (self._handlers or self._endings) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
 
     async def Stream(self, request_iterator, context: grpc.aio.ServicerContext):
         machine = peer_machine(context)
@@ -73,6 +85,8 @@ class MonitorService(service_pb2_grpc.MonitorServicer):
         outbox_id: str | None = None
         clock_offset = 0.0
         assembler = BatchAssembler()
+        stream: int | None = None           # its number in the presence, once it said hello
+        self._handlers += 1
         try:
             async for message in request_iterator:
                 kind = message.WhichOneof("kind")
@@ -85,6 +99,9 @@ class MonitorService(service_pb2_grpc.MonitorServicer):
                         return
                     outbox_id = hello.outbox_id
                     clock_offset = time.time() - hello.client_time if hello.client_time else 0.0
+                    if stream is not None:
+                        self.presence.closed(machine, stream)
+                    stream = self.presence.opened(machine, Hello(hello.teafarm_version, clock_offset, context.peer()))
                     await self.ingest.connected(machine, hello.teafarm_version, clock_offset, context.peer())
                     last = await self.ingest.last_batch_id(machine, outbox_id)
                     log.info("%s connected (teafarm %s, clock offset %+.2f s, last batch %d)",
@@ -98,19 +115,39 @@ class MonitorService(service_pb2_grpc.MonitorServicer):
                     reply = await self._batch(machine, outbox_id, clock_offset, assembler, message.batch)
                     if reply is not None:
                         yield reply
+                        if reply.HasField("refusal"):
+                            # the batches behind it are in flight already: storing one of them would
+                            # acknowledge the refused one too (the server counts batches per outbox)
+                            return
         except StoreFailed as exc:  # the store writer died or the database failed; the client comes back later
             log.error("%s: %s", machine, exc)
             yield service_pb2.ServerMessage(refusal=service_pb2.Refusal(
                 reason="the server cannot store anything right now (see the server log)"))
         finally:
-            await self._disconnected(machine)
+            # gRPC cancels the handler once the call is over, often while this finally still runs:
+            # the end is recorded by a task of its own, started before the handler counts as done
+            ending = self._record_end(machine, stream) if stream is not None else None
+            self._handlers -= 1
+            if ending is not None:
+                await asyncio.shield(ending)
 
-    async def _disconnected(self, machine: str) -> None:
+    def _record_end(self, machine: str, stream: int) -> asyncio.Task:
+        ending = asyncio.get_running_loop().create_task(self._disconnected(machine, stream))
+        self._endings.add(ending)
+        ending.add_done_callback(self._endings.discard)
+        return ending
+
+    async def _disconnected(self, machine: str, stream: int) -> None:
+        # presence and store change together (no await between them), so writes land in stream order
+        live = self.presence.closed(machine, stream)
         try:
-            await self.ingest.disconnected(machine)
+            if live is None:
+                await self.ingest.disconnected(machine)
+            else:   # another stream of it is live (a restarted client's): it stays online, as that one said
+                await self.ingest.connected(machine, live.version, live.clock_offset, live.address)
         except StoreFailed as exc:
             log.warning("%s: could not record the disconnect: %s", machine, exc)
-        log.info("%s disconnected", machine)
+        log.info("%s disconnected%s", machine, "" if live is None else " (another stream of it is live)")
 
     async def _batch(self, machine, outbox_id, clock_offset, assembler, batch) -> service_pb2.ServerMessage | None:
         if outbox_id is None:

@@ -25,6 +25,7 @@ from protocol import service_pb2
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 15.0   # seconds for the child to commit what it has and close the database
+WRITER_ATTEMPTS = 3   # writers a call may see die before it fails
 
 
 class StoreFailed(Exception):
@@ -72,6 +73,9 @@ class StoreProcess:
     def machine_disconnected(self, machine: str) -> None:
         self._call("machine_disconnected", machine)
 
+    def machines_disconnected(self) -> None:
+        self._call("machines_disconnected")
+
     def prune(self) -> int:
         return self._call("prune")
 
@@ -92,19 +96,32 @@ class StoreProcess:
 
     # -- the pipe --------------------------------------------------------------------------------
     def _call(self, name: str, *args: Any) -> Any:
-        if not self._process.is_alive() and name != "close":
-            self._restart()
-        try:
-            self._conn.send((name, args))
-            ok, value, records = self._conn.recv()
-        except (EOFError, OSError):
-            self._process.join(1.0)
-            raise StoreFailed(f"the store writer process exited (exit code {self._process.exitcode})") from None
+        # a writer that dies during a call: every call is safe to repeat (a batch is stored once per
+        # outbox and batch id, the rest are plain updates), so a new writer takes it and the clients
+        # never notice; one that keeps dying on it is reported
+        attempts = 1 if name in ("close", "ready") else WRITER_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            try:
+                if not self._process.is_alive() and name != "close":
+                    self._restart()
+                ok, value, records = self._exchange(name, args)
+                break
+            except StoreFailed:
+                if attempt == attempts:
+                    raise
         for level, logger, message in records:
             logging.getLogger(logger).log(level, "%s", message)
         if not ok:
             raise StoreFailed(value)
         return value
+
+    def _exchange(self, name: str, args: tuple) -> tuple[bool, Any, list]:
+        try:
+            self._conn.send((name, args))
+            return self._conn.recv()
+        except (EOFError, OSError):
+            self._process.join(1.0)
+            raise StoreFailed(f"the store writer process exited (exit code {self._process.exitcode})") from None
 
     def _restart(self) -> None:
         log.error("the store writer process exited (exit code %s); starting a new one", self._process.exitcode)
@@ -160,14 +177,15 @@ def serve(conn: Connection, path: Path, retention_days: dict[str, int] | None) -
         "machine_connected": store.machine_connected,
         "machine_seen": store.machine_seen,
         "machine_disconnected": store.machine_disconnected,
+        "machines_disconnected": store.machines_disconnected,
         "prune": store.prune,
     }
     try:
         while True:
             try:
                 name, args = conn.recv()
-            except EOFError:
-                return  # the parent is gone (killed, say): close the database and go
+            except (EOFError, OSError):
+                return  # the parent is gone (killed, say, or stopped while starting): close the database and go
             if name == "close":
                 store.close()
                 store = None

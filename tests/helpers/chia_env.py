@@ -153,6 +153,11 @@ class ChiaEnv:
             pass
         self.kill_leftovers()
 
+    def service_pid(self, service: str) -> int:
+        """The process of one chia service (harvester, farmer ...): chia's daemon writes its pid to
+        <root>/run/chia_<service>.pid (the services do not carry CHIA_ROOT in their environment)."""
+        return int((self.root / "run" / f"chia_{service}.pid").read_text().split()[0])
+
     def kill_leftovers(self) -> None:
         """Processes still running with our private CHIA_ROOT, by pid (never by name)."""
         for proc in Path("/proc").iterdir():

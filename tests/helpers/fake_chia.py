@@ -82,6 +82,13 @@ class Hang:
 
 
 @dataclass
+class Slow:
+    """This answer, after this many seconds (a service still starting up)."""
+    seconds: float
+    answer: Any
+
+
+@dataclass
 class Status:
     """An HTTP error status with a body."""
     code: int
@@ -94,7 +101,7 @@ class Raw:
     body: bytes
 
 
-Answer = dict | Hang | Status | Raw | Callable[[dict], Any]
+Answer = dict | Hang | Slow | Status | Raw | Callable[[dict], Any]
 
 
 class FakeChia:
@@ -128,6 +135,9 @@ class FakeChia:
             except ValueError:
                 body = {}
             answer = self.routes.get(service, {}).get(endpoint)
+            if isinstance(answer, Slow):
+                await asyncio.sleep(answer.seconds)
+                answer = answer.answer
             if answer is None:   # chia's aiohttp server: a route it does not have
                 return web.Response(status=404, text="404: Not Found")
             if isinstance(answer, Hang):

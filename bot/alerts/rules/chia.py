@@ -38,7 +38,9 @@ class ServiceStopped(Rule):
             error = (t.after or {}).get("error") or ""
             detail = f"chia {t.id} on {t.machine} is {(now or 'gone').lower()}" + (f": {error}" if error else "")
             return [Finding("service_stopped", t.machine, t.id, True, "Chia service stopped", detail, source_time=t.server_time)]
-        if now == "RUNNING" and was in PROBLEM_STATES:
+        if now == "RUNNING" and was != "RUNNING":
+            # back and healthy, however it went (a FAILING row, or a row that was deleted and is
+            # added again): whatever alert it had recovers; without one this finding does nothing
             return [Finding("service_stopped", t.machine, t.id, False, "Chia service stopped", source_time=t.server_time)]
         return []
 

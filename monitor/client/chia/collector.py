@@ -25,7 +25,7 @@ from monitor.client.chia.services.full_node import FullNodeService
 from monitor.client.chia.services.harvester import HarvesterService
 from monitor.client.chia.services.wallet import WalletService
 from monitor.client.chia.settings import ChiaSettings
-from monitor.client.collector import Collector
+from monitor.client.collector import Collector, Kept
 from protocol import chia_pb2, events_pb2
 
 log = logging.getLogger(__name__)
@@ -59,16 +59,30 @@ class ChiaCollector(Collector):
         self._versions: dict[str, str] = {}
         self._plot_rows_sent: tuple[int, ...] | None = None   # the plot row versions the last snapshot carried
         self._tasks: list[asyncio.Task] = []
-        self.daemon = DaemonListener(self._reload_root, self._services)
+        self.daemon = DaemonListener(self._reload_root, self._services, clock=clock)
+        self._proof_heard_at = 0.0                            # when the daemon's feed last reported a proof
 
     @property
     def root(self) -> ChiaRoot:
         return self._context.root
 
-    @property
-    def reports_blocks(self) -> bool:
-        """Blocks farmed come from the wallet (not debug.log) while it reports them."""
-        return self.wallet.reports_blocks
+    # ---- one source per fact (debug.log asks) ---------------------------------------------
+    def reports(self, kind: str, at: float) -> bool:
+        """Whether the RPC side reports the proof or block that happened at `at`: the daemon's feed
+        every proof while it is registered, the wallet every block after its first count."""
+        coverage = {"proof": self.daemon.heard, "block": self.wallet.blocks}.get(kind)
+        return coverage is not None and coverage.covers(at)
+
+    def reported(self) -> dict[str, list[tuple[float, float]]]:
+        """The periods whose proofs and blocks are facts here already (taken with the next snapshot):
+        kept with debug.log's position, so lines read again after a restart are judged by them.
+        They end at the last one reported: a checkpoint changes only when there is news."""
+        return {"proof": self.daemon.heard.through(self._proof_heard_at), "block": self.wallet.blocks_counted()}
+
+    def add_fact(self, topic: str, message, timestamp: float | None = None) -> None:
+        super().add_fact(topic, message, timestamp)
+        if topic == "proof":
+            self._proof_heard_at = self._clock()
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -140,6 +154,9 @@ class ChiaCollector(Collector):
             # times out once must not turn every harvester into "disconnected"
             self._versions.pop(name, None)
             service.gone()
+        if state == chia_pb2.RUNNING or state == chia_pb2.NOT_INSTALLED or (
+                state == chia_pb2.STOPPED and service.known_when_stopped):
+            service.answered = True    # a FAILING first answer tells nothing of what it has
         self._states[name] = chia_pb2.ChiaService(
             id=name, state=state, version=self._versions.get(name, ""), rpc_port=self.root.rpc_port(name),
             error=error, log_level=self.root.log_level(name) if self.root.installed else "")
@@ -152,27 +169,50 @@ class ChiaCollector(Collector):
             service.log_event(event, self.daemon.connected)
 
     # ---- snapshot ----------------------------------------------------------------------------
-    async def collect(self, snapshot: events_pb2.ComputerInfo) -> set[str]:
+    async def collect(self, snapshot: events_pb2.ComputerInfo) -> Kept:
+        """Returns what keeps its last state: what is not known yet, the plot rows when unchanged."""
         now = self._clock()
         if not self.root.installed:
             self._reload_root()
-        daemon_state = chia_pb2.RUNNING if self.daemon.connected else (
-            chia_pb2.STOPPED if self.root.installed else chia_pb2.NOT_INSTALLED)
-        snapshot.chia_services.append(chia_pb2.ChiaService(
-            id="daemon", state=daemon_state, rpc_port=self.root.rpc_port("daemon")))
+        if self.daemon.answered:
+            daemon_state = chia_pb2.RUNNING if self.daemon.connected else (
+                chia_pb2.STOPPED if self.root.installed else chia_pb2.NOT_INSTALLED)
+            snapshot.chia_services.append(chia_pb2.ChiaService(
+                id="daemon", state=daemon_state, rpc_port=self.root.rpc_port("daemon")))
         snapshot.chia_services.extend(self._states[s.name] for s in self._services if s.name in self._states)
-        unchanged = set()
-        plot_rows = tuple(s.plot_rows_version for s in self._services)
+        kept = self._unknown()
+        # which services answered is part of the rows' version: one that answers later fills its share
+        plot_rows = tuple((s.plot_rows_version, s.answered) for s in self._services)
         if plot_rows == self._plot_rows_sent:
-            unchanged.add("plots")  # 100k plot rows are not rebuilt and diffed every snapshot
+            kept["plots"] = None  # 100k plot rows are not rebuilt and diffed every snapshot
         for service in self._services:
             service.contribute(snapshot)
-            if "plots" not in unchanged:
+            if "plots" not in kept or kept["plots"] is not None:
                 service.add_plot_rows(snapshot)
         farming, signage = self.stats.flush(now)
         for bucket in farming:
             self.add_fact("farming", bucket, bucket.minute)
         for bucket in signage:
             self.add_fact("signage", bucket, bucket.minute)
-        self._plot_rows_sent = plot_rows  # last: a collect cut short sends them again
-        return unchanged
+        if kept.get("plots", ...) is not None:
+            self._plot_rows_sent = plot_rows  # last: a collect cut short sends them again
+        return kept
+
+    def _unknown(self) -> Kept:
+        """What no source has answered for since the client started (right after a restart: the
+        services not polled yet, the daemon not tried yet). Sent empty, it would tell the server
+        that every service, harvester and plot is gone."""
+        kept: Kept = {}
+        silent_rows = {s.name for s in self._services if s.name not in self._states}
+        if not self.daemon.answered:
+            silent_rows.add("daemon")
+        if silent_rows:
+            kept["chia_services"] = lambda row: row.id in silent_rows
+        for field in self.topics:
+            fillers = [s for s in self._services if field in s.topics]
+            silent = [s for s in fillers if not s.answered]
+            if silent and len(silent) == len(fillers):
+                kept[field] = None
+            elif silent:
+                kept[field] = lambda entity, field=field, silent=silent: any(s.owns(field, entity) for s in silent)
+        return kept

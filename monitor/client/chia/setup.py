@@ -16,20 +16,6 @@ from monitor.client.collector import Collector
 
 def chia_collectors(settings: ChiaSettings, state_dir: Path) -> list[Collector]:
     chia = ChiaCollector(settings)
-    logs = log_collectors(settings, chia.root.path, state_dir, on_event=chia.log_event)
-    for collector in logs:
-        _prefer_events(collector, chia)
-    return [chia, *logs]
-
-
-def _prefer_events(log_collector: Collector, chia: ChiaCollector) -> None:
-    """One source per fact: while the daemon's events come, proofs are the farmer's (its `proof`
-    events); while the wallet reports farmed blocks, blocks are the wallet's. The log's own proof
-    and block lines then describe the same facts again and are dropped."""
-    take_facts = log_collector.take_facts
-
-    def take_facts_not_seen_by_rpc() -> list:
-        facts = take_facts()
-        return [f for f in facts if not (f.HasField("proof") and chia.daemon.connected)
-                and not (f.HasField("block") and chia.reports_blocks)]
-    log_collector.take_facts = take_facts_not_seen_by_rpc  # type: ignore[method-assign]
+    # one source per fact: a proof the daemon's events reported, a block the wallet reported, is
+    # not taken again from the log's line about it
+    return [chia, *log_collectors(settings, chia.root.path, state_dir, on_event=chia.log_event, elsewhere=chia)]

@@ -35,11 +35,18 @@ class ServiceContext:
 
 class ChiaService:
     name = ""
+    topics: tuple[str, ...] = ()     # the snapshot fields it fills (its chia_services row apart)
     plot_rows_version = 0            # bumped whenever the plot rows it adds change
+    # a stopped service has nothing: once chia says it is stopped, its topics are known (empty).
+    # False where it keeps what it said while stopped (the harvester's plot list)
+    known_when_stopped = True
 
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
         self.poll_soon: Callable[[], None] = lambda: None   # set by the collector: poll now, not at the next interval
+        # it has said what it has since the client started (set by the collector); until then its
+        # topics are unknown, and the server keeps what it had, instead of being told "all gone"
+        self.answered = False
 
     async def poll(self, rpc: ChiaRpc) -> None:
         """Ask the service what changed; ServiceDown and RpcFailed tell the collector its state."""
@@ -50,6 +57,10 @@ class ChiaService:
 
     def contribute(self, snapshot: events_pb2.ComputerInfo) -> None:
         """Its topics of the snapshot, plot rows apart."""
+
+    def owns(self, field: str, entity: Message) -> bool:
+        """Whether this entity of a field it fills is its own (where others fill the field too)."""
+        return True
 
     def add_plot_rows(self, snapshot: events_pb2.ComputerInfo) -> None:
         """Its plot rows, asked for only when some service's rows changed since the last snapshot."""

@@ -18,12 +18,14 @@ import asyncio
 import json
 import logging
 import ssl
+import time
 import uuid
 from collections.abc import Callable, Sequence
 
 import aiohttp
 
 from monitor.client.chia.chia_root import ChiaRoot
+from monitor.client.chia.coverage import Coverage
 from monitor.client.chia.services.base import ChiaService, EventHandler
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ SERVICE_NAME = "metrics"
 
 class DaemonListener:
     def __init__(self, root_loader: Callable[[], ChiaRoot], services: Sequence[ChiaService],
-                 retry_max: float = 30.0) -> None:
+                 retry_max: float = 30.0, clock: Callable[[], float] = time.time) -> None:
         self._root_loader = root_loader          # re-read on every attempt: ports and certs may change
         self._services = services
         self._routes: dict[str, list[EventHandler]] = {}
@@ -41,7 +43,10 @@ class DaemonListener:
             for command, handler in service.events().items():
                 self._routes.setdefault(command, []).append(handler)
         self._retry_max = retry_max
+        self._clock = clock
         self.connected = False
+        self.answered = False      # the first attempt is over: until then its state is unknown, not "stopped"
+        self.heard = Coverage()    # while registered, every farmer event (a proof) reached us
 
     async def run(self) -> None:
         """Listen until cancelled."""
@@ -50,6 +55,7 @@ class DaemonListener:
         while True:
             root = self._root_loader()
             problem = "chia not installed" if not root.installed else ""
+            self.answered = self.answered or bool(problem)
             if not problem:
                 try:
                     await self._listen(root)
@@ -69,11 +75,15 @@ class DaemonListener:
             delay = min(delay * 2, self._retry_max)
 
     def _set_connected(self, up: bool) -> None:
+        self.answered = True
         if up != self.connected:
             self.connected = up
             if up:  # events may have been lost while we were away: every service asks again
+                self.heard.begin(self._clock())
                 for service in self._services:
                     service.reconnected()
+            else:
+                self.heard.end(self._clock())
 
     async def _listen(self, root: ChiaRoot) -> None:
         context = root.ssl_context("daemon")

@@ -20,6 +20,7 @@ from protocol import chia_pb2, events_pb2
 
 class FarmerService(ChiaService):
     name = "farmer"
+    topics = ("harvesters", "farmer", "pools", "plots")
 
     def __init__(self, context: ServiceContext, local: HarvesterService) -> None:
         super().__init__(context)
@@ -151,8 +152,12 @@ class FarmerService(ChiaService):
         sp_hash, challenge = node_id_hex(sp.get("challenge_chain_sp")), node_id_hex(sp.get("challenge_hash"))
         if sp_hash and challenge:
             connected = [h.node_id for h in self._harvesters.values() if h.connected]
+            # a disconnected harvester misses every signage point until the farmer forgets it
+            forget_after = self.context.settings.forget_harvester_after
+            away = [h.node_id for h in self._harvesters.values()
+                    if not h.connected and now - h.disconnected_since <= forget_after]
             self.context.stats.signage_point(sp_hash, challenge, payloads.as_int(sp.get("signage_point_index")),
-                                             now, connected)
+                                             now, connected, away)
             if self._farmer is not None:
                 self._farmer.last_signage_point_time = now
 
@@ -200,6 +205,10 @@ class FarmerService(ChiaService):
             self._farmer.harvesters_connected = sum(h.connected for h in self._harvesters.values())
             snapshot.farmer.CopyFrom(self._farmer)
         snapshot.pools.extend(self._pools)
+
+    def owns(self, field: str, entity: Any) -> bool:
+        """Of the plot rows, the other harvesters' problem files and duplicates (not the local list's)."""
+        return field != "plots" or entity.harvester_node_id != self._local.node_id or entity.status == chia_pb2.DUPLICATE
 
     def add_plot_rows(self, snapshot: events_pb2.ComputerInfo) -> None:
         for rows in self._problem_rows.values():

@@ -17,6 +17,7 @@ from protocol import chia_pb2, events_pb2
 
 class FullNodeService(ChiaService):
     name = "full_node"
+    topics = ("full_node",)
 
     def __init__(self, context: ServiceContext) -> None:
         super().__init__(context)

@@ -12,6 +12,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from google.protobuf.message import Message
+
 from monitor.client.chia import payloads
 from monitor.client.chia.logs import events as log_events
 from monitor.client.chia.rpc import ChiaRpc
@@ -34,6 +36,8 @@ def _mountpoint(directory: str, cache: dict[str, str]) -> str:
 
 class HarvesterService(ChiaService):
     name = "harvester"
+    topics = ("harvester_identities", "plots")
+    known_when_stopped = False      # its plot list stays while it is stopped: it may come back with it
 
     def __init__(self, context: ServiceContext) -> None:
         super().__init__(context)
@@ -122,6 +126,10 @@ class HarvesterService(ChiaService):
     def contribute(self, snapshot: events_pb2.ComputerInfo) -> None:
         if self._identity is not None:
             snapshot.harvester_identities.append(self._identity)
+
+    def owns(self, field: str, entity: Message) -> bool:
+        """Of the plot rows, its own files (the farmer reports duplicates and the other harvesters')."""
+        return field != "plots" or (entity.harvester_node_id == self.node_id and entity.status != chia_pb2.DUPLICATE)
 
     def add_plot_rows(self, snapshot: events_pb2.ComputerInfo) -> None:
         first = len(snapshot.plots)

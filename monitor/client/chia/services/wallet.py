@@ -1,10 +1,11 @@
 """The wallet: sync state, height, farmed amounts, and the blocks it says were won, each new one a
-fact (while it answers get_farmed_amount, blocks are its facts, not debug.log's)."""
+fact (from its first count on, the blocks farmed are its facts, not debug.log's)."""
 from __future__ import annotations
 
 from typing import Any
 
 from monitor.client.chia import payloads
+from monitor.client.chia.coverage import Coverage
 from monitor.client.chia.rpc import ChiaRpc, RpcFailed
 from monitor.client.chia.services.base import ChiaService, ServiceContext
 from monitor.client.chia.services.full_node import FullNodeService
@@ -13,12 +14,15 @@ from protocol import chia_pb2, events_pb2
 
 class WalletService(ChiaService):
     name = "wallet"
+    topics = ("wallet",)
 
     def __init__(self, context: ServiceContext, full_node: FullNodeService) -> None:
         super().__init__(context)
         self._full_node = full_node
         self._wallet: chia_pb2.Wallet | None = None
         self._blocks_won: int | None = None
+        self.blocks = Coverage()       # from its first answer on, every block farmed is its fact
+        self._counted_at = 0.0         # when it first counted them, or counted a new one
 
     async def poll(self, rpc: ChiaRpc) -> None:
         sync = await rpc.call("get_sync_status")
@@ -27,16 +31,19 @@ class WalletService(ChiaService):
         self._wallet = payloads.wallet(sync, height, farmed)
         self._full_node.wallet_height(self._wallet.height or None)
         if farmed:
+            now = self.context.clock()
             won = self._wallet.blocks_won
+            if self._blocks_won is None or won > self._blocks_won:
+                self._counted_at = now     # its facts cover the blocks until now
             if self._blocks_won is not None and won > self._blocks_won:
-                block_time = payloads.as_float(farmed.get("last_time_farmed")) or self.context.clock()
+                block_time = payloads.as_float(farmed.get("last_time_farmed")) or now
                 self.context.add_fact("block", chia_pb2.BlockFarmed(height=self._wallet.last_height_farmed), block_time)
             self._blocks_won = won
+            self.blocks.begin(now)         # blocks before its first count are in that count, not facts
 
-    @property
-    def reports_blocks(self) -> bool:
-        """The wallet answers get_farmed_amount: blocks farmed come from it."""
-        return self._blocks_won is not None
+    def blocks_counted(self) -> list[tuple[float, float]]:
+        """The periods whose blocks are facts already (taken with the next snapshot)."""
+        return self.blocks.through(self._counted_at)
 
     @staticmethod
     async def _optional(rpc: ChiaRpc, endpoint: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import pytest
 
 from tests.helpers.fake_chia import SERVICES, FakeChia, recorded_routes, write_chia_root
 from tests.helpers.ports import free_port
+from tests.helpers.real_farm import RealFarm, started_real_farm
 
 
 @pytest.fixture
@@ -25,3 +26,11 @@ def fake_chia(chia_root) -> Iterator[FakeChia]:
     fake = FakeChia(root, recorded_routes(), ports)
     yield fake
     fake.stop()
+
+
+@pytest.fixture(scope="package")
+def real_farm(tmp_path_factory) -> Iterator[RealFarm]:
+    """The real chia farm with a teafarm server and client (tests/helpers/real_farm.py), started once
+    for every real-chia module of this package."""
+    with started_real_farm(tmp_path_factory) as farm:
+        yield farm

@@ -57,7 +57,7 @@ def test_a_proof_or_block_is_one_fact_even_when_the_log_also_shows_it(chia_root,
         + b"ab" * 32 + b", SP: 49, validation time: 0.01 seconds, pre_validation time 0.01, cost: 1, percent full: 0.1%\n")
     log_collector.handle(lines)
     assert {f.WhichOneof("payload") for f in log_collector.take_facts()} == {"proof", "block"}   # log only
-    chia.daemon.connected = True
-    chia.wallet._blocks_won = 0
+    chia.daemon.heard.begin(T0 - 10**9)           # the daemon's feed and the wallet covered the moment
+    chia.wallet.blocks.begin(T0 - 10**9)
     log_collector.handle(lines)
     assert log_collector.take_facts() == []       # the daemon and the wallet report these
