@@ -7,24 +7,10 @@ import itertools
 import pytest
 
 from bot.alerts.rules import ALERTS
-from tests.helpers.alert_harness import Harness, text_of, titles
+from tests.helpers.alert_harness import text_of, titles
 from tests.helpers.alert_scenarios import BY_ALERT, NODE, SCENARIOS, STATEFUL, Scenario
 
 _numbers = itertools.count(1)
-
-
-@pytest.fixture
-def harness(server, tmp_path):
-    made = []
-
-    def make(**settings) -> Harness:
-        h = Harness(server.database, tmp_path / f"h{len(made)}", **settings)
-        made.append(h)
-        return h
-
-    yield make
-    for h in made:
-        h.close()
 
 
 def machine_for(scenario: Scenario) -> str:

@@ -7,7 +7,6 @@ import asyncio
 import itertools
 from pathlib import Path
 
-import pytest
 
 from bot import render
 from bot.alerts.botdb import connect_botdb
@@ -21,27 +20,13 @@ from monitor.store.reader import StoreReader
 from protocol import events_pb2
 from protocol.registry import BY_NAME
 from tests.helpers import stand_in_smartctl
-from tests.helpers.alert_harness import Harness, text_of
+from tests.helpers.alert_harness import text_of
 from tests.helpers.backbone import event
 from tests.helpers.farm import UPDATE
 
 FARM = {"/dev/sda": ["sat", "sata-healthy.json"], "/dev/sdb": ["sat", "sata-failing.json"], "/dev/sdc": ["sat", "sata-hot.json"],
         "/dev/nvme0": ["nvme", "nvme-healthy.json"], "/dev/nvme1": ["nvme", "nvme-hot.json"], "/dev/nvme2": ["nvme", "nvme-failing.json"]}
 _numbers = itertools.count(1)
-
-
-@pytest.fixture
-def harness(server, tmp_path):
-    made = []
-
-    def make(**settings) -> Harness:
-        h = Harness(server.database, tmp_path / f"h{len(made)}", **settings)
-        made.append(h)
-        return h
-
-    yield make
-    for h in made:
-        h.close()
 
 
 def stand_in(tmp_path, devices: dict) -> Path:
