@@ -6,8 +6,8 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from bot.commands.format import duration
 from bot.reply import Reply, Section
+from teafarm.units import duration
 
 if TYPE_CHECKING:
     from bot.alerts.lifecycle import Alert

@@ -10,6 +10,7 @@ from bot.commands.farm import no_args
 from bot.reply import Reply, Section
 from bot.stats.harvesters import harvester_label, harvesters
 from bot.transports.base import Incoming
+from teafarm import units
 
 
 def alerts_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
@@ -26,7 +27,7 @@ def alerts_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     mutes = active_mutes(ctx.botdb, now)
     if mutes:
         sections.append(Section(heading="muted", lines=[
-            f"{m.kind} {m.name} for {fmt.duration(m.until - now)} more (by {m.by})" for m in mutes]))
+            f"{m.kind} {m.name} for {units.duration(m.until - now)} more (by {m.by})" for m in mutes]))
     if not sections:
         return Reply.text("Alerts", "No open alert.")
     return Reply(f"Alerts ({len(firing)} open)", sections)
@@ -34,7 +35,7 @@ def alerts_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
 
 def _line(alert: Alert, now: float) -> str:
     who = alert.harvester or alert.machine
-    return f"[{alert.severity}] {alert.title}: {alert.detail or who} (since {fmt.duration(now - alert.since)})"
+    return f"[{alert.severity}] {alert.title}: {alert.detail or who} (since {units.duration(now - alert.since)})"
 
 
 def resolve_target(ctx: CommandContext, text: str) -> str:
@@ -71,7 +72,7 @@ def mute_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     seconds = fmt.parse_duration(parts[-1])
     now = ctx.now()
     add_mute(ctx.botdb, target, now + seconds, who.user_name or who.user_id or who.transport, now)
-    return Reply.text("Muted", f"{describe(ctx, target)} muted for {fmt.duration(seconds)} (until {fmt.clock(now + seconds)})")
+    return Reply.text("Muted", f"{describe(ctx, target)} muted for {units.duration(seconds)} (until {fmt.clock(now + seconds)})")
 
 
 def unmute_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:

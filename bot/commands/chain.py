@@ -9,6 +9,7 @@ from bot.commands.farm import EMPTY_FARM, no_args, node_line, wallet_line
 from bot.reply import Reply, Section
 from bot.transports.base import Incoming
 from monitor.chia_consensus import plot_filter
+from teafarm import units
 
 
 def node_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
@@ -19,7 +20,7 @@ def node_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     for n in ctx.reader.state("full_node"):
         network = n["network"] or "mainnet"
         sections.append(Section(heading=n["machine"], lines=[
-            node_line(n), f"network {network}, netspace {fmt.size(n['netspace_bytes'])}, difficulty {n['difficulty']}, "
+            node_line(n), f"network {network}, netspace {units.size(n['netspace_bytes'])}, difficulty {n['difficulty']}, "
                           f"plot filter 1/{plot_filter(network, n['peak_height'] or 0) or '?'}"]))
     services = ctx.reader.state("chia_service")
     if services:

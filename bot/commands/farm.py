@@ -10,6 +10,7 @@ from bot.stats.farming import farm_total, incomplete_note, skipped_signage_point
 from bot.stats.harvesters import harvesters
 from bot.transports.base import Incoming
 from monitor.chia_consensus import plot_filter
+from teafarm import units
 
 DAY = 86400.0
 EMPTY_FARM = "No machine has reported yet: start `teafarm client` on each machine (or `teafarm up` on this one)."
@@ -74,7 +75,7 @@ def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     lines = [
         f"machines online: {online} / {len(machines)}",
         f"harvesters connected: {sum(1 for h in views if h.connected)} / {len(views)}",
-        f"plots: {plots:,} ({fmt.size(raw)} raw, {fmt.size(effective)} effective)",
+        f"plots: {plots:,} ({units.size(raw)} raw, {units.size(effective)} effective)",
         f"last 24 h: {proofs} proofs, {blocks} blocks",
         f"missed signage points (24 h): {farming.lost:,} of {farming.expected:,} ({fmt.percent(farming.lost, farming.expected)})"
         + skipped_note(ctx, now - DAY, now),
@@ -85,10 +86,10 @@ def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         netspace = node["netspace_bytes"] or 0.0
         network, height = node["network"] or "mainnet", node["peak_height"] or 0
         eligible = expected_eligible(plots, network, height)
-        lines.append(f"netspace: {fmt.size(netspace)}, plot filter 1/{plot_filter(network, height) or '?'} "
+        lines.append(f"netspace: {units.size(netspace)}, plot filter 1/{plot_filter(network, height) or '?'} "
                      f"(expected eligible plots per signage point: {'?' if eligible is None else f'{eligible:.1f}'})")
         etw = expected_time_to_win(effective, netspace)
-        lines.append(f"expected time to win: {fmt.duration(etw) if etw else '-'}")
+        lines.append(f"expected time to win: {units.duration(etw) if etw else '-'}")
     lines.append(wallet_line(best_wallet(ctx)))
     lines.append(f"open alerts: {len(open_alerts(ctx.botdb, FIRING))}")
     return Reply("Farm", [Section(lines=lines + incomplete_note(ctx.reader, ctx.botdb))])

@@ -1,10 +1,10 @@
-"""Numbers as people read them in a chat line (sizes and durations: teafarm.units)."""
+"""Numbers as people read them in a chat line (sizes and durations: teafarm.units, shared with the copier)."""
 from __future__ import annotations
 
 import time
 
 from bot.commands.base import CommandError
-from teafarm.units import duration, size  # noqa: F401 (the chat's formats are these too)
+from teafarm.units import duration
 
 _DURATION_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 

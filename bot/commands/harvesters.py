@@ -8,6 +8,7 @@ from bot.reply import Reply, Section
 from bot.stats.farming import FarmingTotals, incomplete_note, window_totals
 from bot.stats.harvesters import harvesters
 from bot.transports.base import Incoming
+from teafarm import units
 
 
 def by_node(per_harvester: dict[tuple[str, str], FarmingTotals]) -> dict[str, FarmingTotals]:
@@ -39,7 +40,7 @@ def harvesters_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         sections.append(Section(heading=h.label, lines=[
             f"{status}; last answer {fmt.ago(h.last_answer_time, now)}",
             f"plots: {h.plots:,} valid, {h.invalid} invalid, {h.missing_key} missing key, {h.duplicate} duplicate; "
-            f"{fmt.size(h.size)} ({fmt.size(h.effective_size)} effective)",
+            f"{units.size(h.size)} ({units.size(h.effective_size)} effective)",
             f"24 h: missed {totals.lost} of {totals.expected} SPs ({fmt.percent(totals.lost, totals.expected)}), "
             f"lookup p95 {fmt.lookup(totals.lookup_p95)}, {totals.proofs} proofs",
         ]))

@@ -6,6 +6,7 @@ from bot.commands.base import Command, CommandContext
 from bot.commands.farm import EMPTY_FARM, no_args
 from bot.reply import Reply, Section
 from bot.transports.base import Incoming
+from teafarm import units
 
 RECENT = 86400.0
 
@@ -20,7 +21,7 @@ def plotting_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     lines = []
     for j in jobs:
         kind = f"k{j['k']}" + (f" C{j['compression']}" if j["compression"] else "")
-        eta = f", about {fmt.duration(j['eta_seconds'])} left" if j["eta_seconds"] else ""
+        eta = f", about {units.duration(j['eta_seconds'])} left" if j["eta_seconds"] else ""
         lines.append(f"{j['machine']} {j['plotter'] or 'plotter'} {kind}: {j['phase'] or '?'} {100 * (j['progress'] or 0):.0f}%{eta}")
     return Reply(f"Plotting ({len(jobs)} jobs)", [Section(lines=lines)])
 
@@ -40,7 +41,7 @@ def copy_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     if active:
         sections.append(Section(heading="moving", lines=[
             f"{j['machine']} {j['plot']} -> {j['target'] or '?'}: {j['state'].lower()} "
-            f"{fmt.percent(j['bytes_done'] or 0, j['bytes_total'] or 0)}, {fmt.size(j['rate_bytes_per_s'])}/s" for j in active]))
+            f"{fmt.percent(j['bytes_done'] or 0, j['bytes_total'] or 0)}, {units.size(j['rate_bytes_per_s'])}/s" for j in active]))
     done = [j for j in jobs if j["state"] == "DONE"]
     failed = [j for j in jobs if j["state"] == "FAILED"]
     if done or failed:
@@ -49,7 +50,7 @@ def copy_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         sections.append(Section(heading="finished", lines=lines))
     if targets:
         sections.append(Section(heading="targets", lines=[
-            f"{t['machine']} {t['id']}: {t['state'].lower()}, {fmt.size(t['free_bytes'])} free, {t['writers']} writers"
+            f"{t['machine']} {t['id']}: {t['state'].lower()}, {units.size(t['free_bytes'])} free, {t['writers']} writers"
             + (f" ({t['error']})" if t["error"] else "") for t in targets]))
     return Reply("Copy", sections)
 

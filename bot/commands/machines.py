@@ -6,6 +6,7 @@ from bot.commands.base import Command, CommandContext, CommandError
 from bot.commands.farm import EMPTY_FARM, no_args
 from bot.reply import Reply, Section
 from bot.transports.base import Incoming
+from teafarm import units
 
 
 def known_machine(ctx: CommandContext, name: str) -> str:
@@ -59,8 +60,8 @@ def disks_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         if d["error"]:
             section.lines.append(f"{d['mountpoint']}: UNREADABLE ({d['error']})")
         else:
-            section.lines.append(f"{d['mountpoint']}: {d['percent']:.0f}% used, {fmt.size(d['free_bytes'])} free of "
-                                 f"{fmt.size(d['total_bytes'])}{' (network)' if d['network'] else ''}")
+            section.lines.append(f"{d['mountpoint']}: {d['percent']:.0f}% used, {units.size(d['free_bytes'])} free of "
+                                 f"{units.size(d['total_bytes'])}{' (network)' if d['network'] else ''}")
     for name, lines in health.items():
         sections.setdefault(name, Section(heading=name)).lines.extend(lines)
     return Reply(f"Disks{' of ' + machine if machine else ''}", list(sections.values()))

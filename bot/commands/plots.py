@@ -5,13 +5,13 @@ duplicate) by what is wrong, with the first few file names: chia knows nothing e
 no size), and the name is what the owner needs to find the file."""
 from __future__ import annotations
 
-from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext
 from bot.commands.farm import EMPTY_FARM, no_args
 from bot.reply import Reply, Section
 from bot.stats.harvesters import harvester_label
 from bot.stats.plots import file_list, problem_files
 from bot.transports.base import Incoming
+from teafarm import units
 
 PROBLEMS = {"INVALID": "invalid (cannot be read)", "MISSING_KEY": "with a farmer key not in this farm",
             "DUPLICATE": "duplicate"}
@@ -40,7 +40,7 @@ def plots_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     total = 0
     for r in valid:
         kind = f"k{r['k']}" + (f" C{r['compression']}" if r["compression"] else "")
-        section((r["machine"], r["node"])).lines.append(f"{r['n']:,} x {kind}: {fmt.size(r['bytes'])}")
+        section((r["machine"], r["node"])).lines.append(f"{r['n']:,} x {kind}: {units.size(r['bytes'])}")
         total += r["n"]
     for r in problems:
         names = problem_files(ctx.reader, r["machine"], r["node"], r["status"])
