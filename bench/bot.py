@@ -31,7 +31,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import grpc
@@ -218,16 +219,19 @@ async def bench_latency(folder: Path, alerts: int) -> list[float]:
     return latencies
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_farm_arguments(parser: argparse.ArgumentParser) -> None:
+    """The bench farm's size, and --keep to build its database once and reuse it."""
     parser.add_argument("--machines", type=int, default=1000)
     parser.add_argument("--plots", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=10_000_000)
-    parser.add_argument("--runs", type=int, default=20, help="runs of each command")
-    parser.add_argument("--alerts", type=int, default=200, help="alerts for the latency measurement")
     parser.add_argument("--keep", type=Path, help="build the database here once and reuse it")
-    args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="teafarm-bench-bot-"))
+
+
+@contextmanager
+def farm_folder(args: argparse.Namespace, prefix: str) -> Iterator[Path]:
+    """A folder holding the bench farm's teafarm.db (built unless --keep has one); removed afterwards
+    unless --keep named it."""
+    folder = args.keep or Path(tempfile.mkdtemp(prefix=prefix))
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "teafarm.db"
     try:
@@ -236,14 +240,24 @@ def main() -> None:
             build_database(database, args.machines, args.plots, args.events)
         else:
             print(f"reusing {database}")
-        print("commands:")
-        bench_commands(database, folder / "bot.db", args.runs)
-        ms = [x * 1000 for x in asyncio.run(bench_latency(folder, args.alerts))]
-        print(f"event -> transport send ({len(ms)} alerts): p50 {statistics.median(ms):.1f} ms"
-              f"   p99 {percentile(ms, 0.99):.1f} ms   max {max(ms):.1f} ms")
+        yield folder
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_farm_arguments(parser)
+    parser.add_argument("--runs", type=int, default=20, help="runs of each command")
+    parser.add_argument("--alerts", type=int, default=200, help="alerts for the latency measurement")
+    args = parser.parse_args()
+    with farm_folder(args, "teafarm-bench-bot-") as folder:
+        print("commands:")
+        bench_commands(folder / "teafarm.db", folder / "bot.db", args.runs)
+        ms = [x * 1000 for x in asyncio.run(bench_latency(folder, args.alerts))]
+        print(f"event -> transport send ({len(ms)} alerts): p50 {statistics.median(ms):.1f} ms"
+              f"   p99 {percentile(ms, 0.99):.1f} ms   max {max(ms):.1f} ms")
 
 
 if __name__ == "__main__":

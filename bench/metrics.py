@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import shutil
 import statistics
-import tempfile
 import time
 import urllib.request
 from contextlib import closing
 from pathlib import Path
 
-from bench.bot import build_database
+from bench.bot import add_farm_arguments, farm_folder
 from bench.common import free_port, percentile
 from bot.alerts.botdb import connect_botdb
 from bot.metrics.server import MetricsServer
@@ -109,27 +107,14 @@ def bench_scrapes(database: Path, botdb: Path, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--machines", type=int, default=1000)
-    parser.add_argument("--plots", type=int, default=100_000)
-    parser.add_argument("--events", type=int, default=10_000_000)
+    add_farm_arguments(parser)
     parser.add_argument("--runs", type=int, default=20, help="scrapes to time")
-    parser.add_argument("--keep", type=Path, help="build the database here once and reuse it")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="teafarm-bench-metrics-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    database = folder / "teafarm.db"
-    try:
-        if not database.exists():
-            print(f"building a farm: {args.machines:,} machines, {args.plots:,} plots, {args.events:,} events")
-            build_database(database, args.machines, args.plots, args.events)
-        else:
-            print(f"reusing {database}")
+    with farm_folder(args, "teafarm-bench-metrics-") as folder:
+        database = folder / "teafarm.db"
         add_machine_state(database)
         print("/metrics:")
         bench_scrapes(database, folder / "bot.db", args.runs)
-    finally:
-        if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
