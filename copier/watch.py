@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from copier.errors import PartialVanished, TargetFault
+from copier.overlap import same_file
 
 INTERVAL = 1.0   # seconds between checks; an unmounted disk is noticed well within 5 s
 MOUNTINFO = Path("/proc/self/mountinfo")
@@ -72,6 +73,6 @@ class CopyWatch:
                                   f"(removed by another program or copier?); the disk is fine") from None
         except OSError as exc:
             raise TargetFault(f"{self.partial}: cannot reach the copy ({exc.strerror}); disk unmounted?") from None
-        if (seen.st_dev, seen.st_ino) != (device, self.written.st_ino):
+        if not same_file(seen, self.written):
             raise PartialVanished(f"{self.partial}: the partial copy was replaced by another file during the copy")
         return seen
