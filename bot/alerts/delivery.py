@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from bot.alerts.messages import dated, from_json, merged
+from bot.alerts.messages import dated, merged
 from bot.alerts.outbox import enqueue, mark_delivered, ready, wanted_by
 from bot.alerts.settings import AlertSettings
 from bot.reply import Reply
@@ -153,6 +153,6 @@ class Delivery:
 def _as_sent(row: sqlite3.Row, now: float) -> Reply:
     """The row's reply, saying when it happened if that is well before now (rendered at send time:
     only then is it known to be late)."""
-    reply = from_json(row["reply"])
+    reply = Reply.from_json(row["reply"])
     happened = row["source_time"] or row["created"]
     return dated(reply, happened, now) if now - happened > LATE else reply

@@ -2,7 +2,6 @@
 the harvester."""
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING
 
@@ -49,16 +48,6 @@ def recovery_reply(alert: Alert, detail: str, now: float) -> Reply:
     return Reply(f"{RECOVERED}{alert.title}", [Section(lines=_lines(text, alert.machine, alert.harvester))], "ok")
 
 
-def to_json(reply: Reply) -> str:
-    return json.dumps({"title": reply.title, "severity": reply.severity,
-                       "sections": [{"heading": s.heading, "lines": s.lines, "monospace": s.monospace} for s in reply.sections]})
-
-
-def from_json(text: str) -> Reply:
-    data = json.loads(text)
-    return Reply(data["title"], [Section(s["heading"], s["lines"], s["monospace"]) for s in data["sections"]], data["severity"])
-
-
 def dated(reply: Reply, at: float, now: float) -> Reply:
     """A message sent well after it happened (a chat outage, a restart, quiet hours) says when,
     first thing under its title."""
@@ -68,7 +57,8 @@ def dated(reply: Reply, at: float, now: float) -> Reply:
         sections[0].lines.insert(0, line)
     else:
         sections.insert(0, Section(lines=[line]))
-    return Reply(reply.title, sections, reply.severity)
+    return Reply(reply.title, sections, reply.severity, images=reply.images, buttons=reply.buttons,
+                 at=reply.at, silent=reply.silent)
 
 
 def merged(machine: str, replies: list[Reply]) -> Reply:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from bot.alerts.messages import to_json
 from bot.reply import Reply
 from monitor.sqlite_tx import transaction
 
@@ -15,13 +14,13 @@ def enqueue(conn: sqlite3.Connection, reply: Reply, machine: str, rule: str, now
     """Add one message (call inside the caller's transaction); returns its id."""
     return conn.execute("INSERT INTO outbox (created, not_before, machine, severity, rule, reply, only_to, source_time) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 (now, not_before, machine, reply.severity or "info", rule, to_json(reply),
+                 (now, not_before, machine, reply.severity or "info", rule, reply.to_json(),
                   json.dumps(only_to) if only_to else "", source_time)).lastrowid
 
 
 def rewrite_unsent(conn: sqlite3.Connection, row_id: int, reply: Reply) -> None:
     """An announcement still waiting (grouping window, quiet hours, outage) shows the latest detail."""
-    conn.execute("UPDATE outbox SET reply = ? WHERE id = ? AND sent_to = '[]'", (to_json(reply), row_id))
+    conn.execute("UPDATE outbox SET reply = ? WHERE id = ? AND sent_to = '[]'", (reply.to_json(), row_id))
 
 
 def ready(conn: sqlite3.Connection, now: float) -> list[sqlite3.Row]:
