@@ -1,5 +1,5 @@
 """Process plumbing shared by the long-running commands: files private to their owner, logging
-from config, clean shutdown."""
+from config, clean shutdown, and a stop with one line when a part cannot go on."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import stat
+from collections.abc import Awaitable
 from pathlib import Path
 
 from teafarm.config import Config, describe_source, load_config
@@ -96,18 +97,37 @@ async def wait_for_shutdown_signal() -> str:
                 pass
 
 
+async def run_until_stopped(failure: Awaitable[str] | None = None) -> int:
+    """Wait for SIGTERM or SIGINT (exit status 0), or for `failure`: a part that cannot go on returns
+    one line saying why, which is logged as an error (exit status 1). The caller then stops its parts."""
+    log = logging.getLogger("teafarm")
+    signalled = asyncio.ensure_future(wait_for_shutdown_signal())
+    failed = asyncio.ensure_future(failure) if failure is not None else None
+    waits = {signalled} if failed is None else {signalled, failed}
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in waits:
+        waiting.cancel()
+    await asyncio.gather(*waits, return_exceptions=True)   # the signal handlers are removed
+    if failed is not None and failed.done() and not failed.cancelled():
+        log.error("%s", failed.result())
+        return 1
+    log.info("%s: shutting down", signalled.result())
+    return 0
+
+
 def run_service(args_config: str | None, make_app) -> int:
-    """Load the config, `start`, run `make_app(config)` (async start/stop) until SIGTERM/SIGINT."""
+    """Load the config, `start`, run `make_app(config)` (async start/stop) until SIGTERM/SIGINT, or
+    until the app fails when it can (`failure()`: the server, whose database file may be lost)."""
     config = load_config(args_config)
     start(config)
 
     async def serve() -> int:
         app = make_app(config)
         await app.start()
+        failure = getattr(app, "failure", None)
         try:
-            await wait_for_shutdown_signal()
+            return await run_until_stopped(failure() if failure is not None else None)
         finally:
             await app.stop()
-        return 0
 
     return asyncio.run(serve())

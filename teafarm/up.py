@@ -10,7 +10,7 @@ import sys
 
 from teafarm.apps import bot_app, client_app
 from teafarm.config import Config, load_config
-from teafarm.runtime import start, wait_for_shutdown_signal
+from teafarm.runtime import run_until_stopped, start
 
 log = logging.getLogger("teafarm")
 
@@ -32,15 +32,15 @@ async def serve(config: Config, with_client: bool, copier_umask: int = -1) -> in
             client = client_app(config)
             await client.start()
             copier = start_copier(config, copier_umask)
-        signal_name = await wait_for_shutdown_signal()
-        log.info("%s: shutting down", signal_name)
+        # no supervisor restarts a part here: a server that cannot go on (its database lost) stops it all
+        status = await run_until_stopped(bot.server.failure())
     finally:
         if copier is not None:
             await asyncio.to_thread(stop_copier, copier)
         if client is not None:
             await _bounded(client.stop(), "the client")
         await _bounded(bot.stop(), "the bot")
-    return 0
+    return status
 
 
 async def _bounded(stopping, what: str) -> None:

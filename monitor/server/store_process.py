@@ -6,7 +6,8 @@ Each call is one message on a pipe and one reply. Batches cross as serialized Ev
 (what the client sent), so nothing is copied event by event on the way. The child's log records
 come back with each reply and are logged here, so the server keeps one log. If the child dies,
 the call that finds out fails (the client keeps the batch and sends it again) and the next call
-starts a new child.
+starts a new child. If the database file is deleted or replaced under it, the writer refuses that
+commit and every later one (StoreLost) and `on_lost` is told once: the server must stop.
 """
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ import multiprocessing
 import signal
 import threading
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from monitor.store.store import ApplyResult, Request, Store
+from monitor.store.store import ApplyResult, DatabaseLost, Request, Store, check_same_file, file_identity
 from protocol import service_pb2
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,11 @@ WRITER_ATTEMPTS = 3   # writers a call may see die before it fails
 
 
 class StoreFailed(Exception):
-    """The writer process could not do what was asked; the message says why."""
+    """The writer process could not do what was asked; the message says why (one line)."""
+
+
+class StoreLost(StoreFailed):
+    """The database file was deleted or replaced while in use: nothing can be stored any more."""
 
 
 class BatchRequest(NamedTuple):
@@ -40,9 +46,14 @@ class BatchRequest(NamedTuple):
 
 
 class StoreProcess:
-    def __init__(self, path: Path, retention_days: dict[str, int] | None = None) -> None:
+    def __init__(self, path: Path, retention_days: dict[str, int] | None = None,
+                 on_lost: Callable[[str], None] | None = None) -> None:
+        """`on_lost(reason)`: called once, on the calling thread, when the database file is found lost."""
         self.path = path
         self.retention_days = retention_days
+        self.on_lost = on_lost
+        self.lost: str | None = None     # why nothing can be stored any more (StoreLost)
+        self._identity: tuple[int, int] | None = None   # the database file the first writer opened
         self._context = multiprocessing.get_context("spawn")  # fork is unsafe once gRPC has threads
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
@@ -56,6 +67,8 @@ class StoreProcess:
         child_end.close()
         self._conn = parent_end
         self._call("ready")   # raises if the child could not open the database
+        if self._identity is None:
+            self._identity = file_identity(self.path)
 
     # -- the Store's writer methods -------------------------------------------------------------
     def apply_many(self, requests: list[BatchRequest]) -> list[ApplyResult]:
@@ -65,19 +78,27 @@ class StoreProcess:
         return self._call("last_batch_id", machine, outbox_id)
 
     def machine_connected(self, machine: str, version: str, clock_offset: float, address: str) -> None:
-        self._call("machine_connected", machine, version, clock_offset, address)
+        self._call_unless_lost("machine_connected", machine, version, clock_offset, address)
 
     def machine_seen(self, machine: str, clock_offset: float | None = None) -> None:
-        self._call("machine_seen", machine, clock_offset)
+        self._call_unless_lost("machine_seen", machine, clock_offset)
 
     def machine_disconnected(self, machine: str) -> None:
-        self._call("machine_disconnected", machine)
+        self._call_unless_lost("machine_disconnected", machine)
 
     def machines_disconnected(self) -> None:
-        self._call("machines_disconnected")
+        self._call_unless_lost("machines_disconnected")
 
     def prune(self) -> int:
-        return self._call("prune")
+        return self._call_unless_lost("prune") or 0
+
+    def _call_unless_lost(self, name: str, *args: Any) -> Any:
+        """Calls whose failure acknowledges nothing (who is online, retention): once the database is
+        lost they do nothing, so the loss is said once (by the server, which stops), not per caller."""
+        try:
+            return self._call(name, *args)
+        except StoreLost:
+            return None
 
     def close(self) -> None:
         if self._process is None:
@@ -99,6 +120,8 @@ class StoreProcess:
         # a writer that dies during a call: every call is safe to repeat (a batch is stored once per
         # outbox and batch id, the rest are plain updates), so a new writer takes it and the clients
         # never notice; one that keeps dying on it is reported
+        if self.lost is not None and name != "close":
+            raise StoreLost(self.lost)
         attempts = 1 if name in ("close", "ready") else WRITER_ATTEMPTS
         for attempt in range(1, attempts + 1):
             try:
@@ -106,14 +129,24 @@ class StoreProcess:
                     self._restart()
                 ok, value, records = self._exchange(name, args)
                 break
+            except StoreLost:
+                raise
             except StoreFailed:
                 if attempt == attempts:
                     raise
         for level, logger, message in records:
             logging.getLogger(logger).log(level, "%s", message)
+        if isinstance(value, StoreLost):
+            self._lost(str(value))
         if not ok:
-            raise StoreFailed(value)
+            raise value if isinstance(value, StoreFailed) else StoreFailed(value)
         return value
+
+    def _lost(self, reason: str) -> None:
+        if self.lost is None:
+            self.lost = reason
+            if self.on_lost is not None:
+                self.on_lost(reason)
 
     def _exchange(self, name: str, args: tuple) -> tuple[bool, Any, list]:
         try:
@@ -126,6 +159,11 @@ class StoreProcess:
     def _restart(self) -> None:
         log.error("the store writer process exited (exit code %s); starting a new one", self._process.exitcode)
         self._conn.close()
+        try:   # lost while no writer watched it: a new writer would quietly start a new database
+            check_same_file(self.path, self._identity)
+        except DatabaseLost as exc:
+            self._lost(str(exc))
+            raise StoreLost(self.lost) from None
         self._start()
 
 
@@ -140,11 +178,13 @@ class _RecordsForParent(logging.Handler):
         self._lock = threading.Lock()   # the WAL checkpointer logs from its own thread
 
     def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
+        self.add(record.levelno, record.name, record.getMessage())
         if record.exc_info:
-            text += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            self.add(logging.DEBUG, record.name, _traceback(*record.exc_info))
+
+    def add(self, level: int, logger: str, text: str) -> None:
         with self._lock:
-            self.records.append((record.levelno, record.name, text))
+            self.records.append((level, logger, text))
 
     def take(self) -> list[tuple[int, str, str]]:
         with self._lock:
@@ -193,8 +233,12 @@ def serve(conn: Connection, path: Path, retention_days: dict[str, int] | None) -
                 return
             try:
                 reply = (True, calls[name](*args))
-            except Exception:
-                reply = (False, traceback.format_exc().rstrip())
+            except DatabaseLost as exc:
+                reply = (False, StoreLost(str(exc)))
+            except Exception as exc:
+                # one line for the server's log; the traceback only at DEBUG (a full disk is no bug)
+                records.add(logging.DEBUG, __name__, _traceback(type(exc), exc, exc.__traceback__))
+                reply = (False, " ".join(f"{type(exc).__name__}: {exc}".split()))
             try:
                 conn.send((*reply, records.take()))
             except OSError:
@@ -202,6 +246,10 @@ def serve(conn: Connection, path: Path, retention_days: dict[str, int] | None) -
     finally:
         if store is not None:
             store.close()
+
+
+def _traceback(kind, exc, trace) -> str:
+    return "".join(traceback.format_exception(kind, exc, trace)).rstrip()
 
 
 def _request(batch: BatchRequest) -> Request:

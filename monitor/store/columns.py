@@ -29,6 +29,10 @@ _UNSIGNED_64 = {FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_FIXED64}
 _INT64_MAX = 2**63 - 1
 
 
+class NotStorable(ValueError):
+    """A value sqlite cannot keep exactly: the event holding it is refused, never stored changed."""
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -63,16 +67,32 @@ def _column(field: FieldDescriptor) -> Column:
         if field.type == FieldDescriptor.TYPE_BOOL:
             return Column(name, "INTEGER", None, lambda m, v: setattr(m, name, bool(v)))
         if field.type in _UNSIGNED_64:
-            # sqlite integers are signed 64-bit: a uint64 above that is stored as its two's
-            # complement (exact both ways; no byte count of a farm gets there)
-            return Column(name, "INTEGER", lambda v: v if v <= _INT64_MAX else v - 2**64,
-                          lambda m, v: setattr(m, name, int(v) if v >= 0 else int(v) + 2**64))
+            return Column(name, "INTEGER", _signed_64(name), lambda m, v: setattr(m, name, int(v)))
         return Column(name, "INTEGER", None, lambda m, v: setattr(m, name, int(v)))
     if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
-        return Column(name, "REAL", None, lambda m, v: setattr(m, name, float(v)))
+        return Column(name, "REAL", _not_nan(name), lambda m, v: setattr(m, name, float(v)))
     if field.type == FieldDescriptor.TYPE_BYTES:
         return Column(name, "BLOB", None, lambda m, v: setattr(m, name, bytes(v)))
     return Column(name, "TEXT", None, lambda m, v: setattr(m, name, str(v)))
+
+
+def _signed_64(name: str) -> Callable[[int], int]:
+    # sqlite integers are signed 64-bit: a uint64 above 2^63-1 would come back as another number
+    # (no byte count or mojo amount of a farm gets there, so it is refused rather than encoded)
+    def to_sql(value: int) -> int:
+        if value > _INT64_MAX:
+            raise NotStorable(f"{name} = {value} is above {_INT64_MAX}, the largest whole number the store keeps")
+        return value
+    return to_sql
+
+
+def _not_nan(name: str) -> Callable[[float], float]:
+    # sqlite stores NaN as NULL; infinities it keeps
+    def to_sql(value: float) -> float:
+        if value != value:
+            raise NotStorable(f"{name} is NaN (not a number), which the store cannot keep")
+        return value
+    return to_sql
 
 
 def _json_dumper(field: FieldDescriptor) -> Callable[[Any], str]:

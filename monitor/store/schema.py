@@ -25,11 +25,17 @@ EVENT_COLUMNS = tuple(name for name, _ in EVENT_META)
 SUPPORT_TABLES = """
 CREATE TABLE IF NOT EXISTS machines (
     machine TEXT PRIMARY KEY, first_seen REAL, last_seen REAL, connected INTEGER NOT NULL DEFAULT 0,
-    connected_since REAL, teafarm_version TEXT, clock_offset REAL NOT NULL DEFAULT 0, address TEXT);
+    connected_since REAL, teafarm_version TEXT, clock_offset REAL NOT NULL DEFAULT 0, address TEXT,
+    refused_events INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS seq_floor (    -- the highest seq ever given, kept when retention deletes events
+    one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS deliveries (
     machine TEXT NOT NULL, outbox_id TEXT NOT NULL, last_batch_id INTEGER NOT NULL,
     PRIMARY KEY (machine, outbox_id));
 """
+
+# columns `machines` gained after its first release: older databases get them at the next start
+MACHINE_COLUMNS_ADDED = [("refused_events", "INTEGER NOT NULL DEFAULT 0")]   # events refused as not storable
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ def create_or_migrate(conn: sqlite3.Connection, tables: dict[str, TopicTable]) -
     for statement in SUPPORT_TABLES.split(";"):
         if statement.strip():
             conn.execute(statement)  # not executescript: it would commit the caller's transaction
-    added = []
+    added = _ensure_table(conn, "machines", MACHINE_COLUMNS_ADDED, [], None)
     for table in tables.values():
         fields = [(c.name, c.sql_type) for c in table.columns]
         if not table.topic.is_fact:

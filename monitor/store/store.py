@@ -7,16 +7,20 @@ used from one thread at a time (the server runs it in a writer process of its ow
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.sqlite_tx import transaction
+from monitor.store import history
 from monitor.wal_checkpoint import WalCheckpointer
 from protocol.registry import topic_of
+from monitor.store.columns import NotStorable
 from monitor.store.schema import EVENT_COLUMNS, STATE_COLUMNS, TopicTable, create_or_migrate, topic_tables
 from protocol import events_pb2
 
@@ -50,12 +54,35 @@ def create_private(path: Path) -> None:
         pass
 
 
+class DatabaseLost(Exception):
+    """The database file was deleted or replaced while the store had it open: what it commits now goes
+    into a file nobody opens again, so nothing more may be acknowledged. The message is one line."""
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The file at `path` (device, inode); None when there is none."""
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def check_same_file(path: Path, identity: tuple[int, int] | None) -> None:
+    """Raise DatabaseLost unless the file at `path` is still the one `identity` names."""
+    found = file_identity(path)
+    if found != identity:
+        what = "deleted" if found is None else "replaced by another file"
+        raise DatabaseLost(f"the farm database {path} was {what} while the server was using it")
+
+
 @dataclass(frozen=True)
 class ApplyResult:
     last_seq: int          # the sequence number of the last event applied (0: nothing new)
     applied: int           # events stored
     duplicate: bool        # the batch had been applied before: nothing was written
     unknown: int           # events with a payload this version does not know (skipped)
+    refused: tuple[tuple[int, str], ...] = ()   # (index in the batch, reason): events not storable exactly
 
 
 @dataclass(frozen=True)
@@ -76,13 +103,16 @@ class _PendingWrites:
         self.tables: dict[str, TopicTable] = {}
 
     def add(self, table: TopicTable, machine: str, seq: int, event: events_pb2.UpdateEvent, clock_offset: float, now: float) -> None:
+        """Raises NotStorable, before anything is added, for an event the store cannot keep exactly."""
         topic = table.topic
-        self.tables[topic.name] = table
         message = getattr(event, topic.name)
         key = message.id if topic.keyed else ""
+        if not math.isfinite(event.timestamp):
+            raise NotStorable(f"its time is {event.timestamp}, not a finite number")
         corrected = event.timestamp + clock_offset
         deleted = event.event_type == events_pb2.DELETE
         values = (None,) * len(table.columns) if deleted else table.rows.values(message)
+        self.tables[topic.name] = table
         previous = 0
         if not topic.is_fact:
             final = self.final_state.setdefault(topic.name, {})
@@ -105,6 +135,11 @@ class _PendingWrites:
             deletes = [key for key, (_, row) in state.items() if row is None]
             if deletes:
                 conn.executemany(f'DELETE FROM "{table.topic.state_table}" WHERE machine = ? AND id = ?', deletes)
+
+
+def _entity(topic, event: events_pb2.UpdateEvent) -> str:
+    """How a refusal names the event: its topic, and its entity's id for keyed topics."""
+    return f"{topic.name} {getattr(event, topic.name).id[:80]!r}" if topic.keyed else topic.name
 
 
 def _event_insert(table: TopicTable) -> str:
@@ -136,12 +171,20 @@ class Store:
         self.retention_days = retention_days or {"default": 30}
         self.tables = topic_tables()
         self.conn = connect(path)
+        self._identity = file_identity(path)   # the file this connection writes, checked after each commit
+        self._lost: str | None = None          # why no write is possible any more (DatabaseLost)
         self._checkpointer = WalCheckpointer(self.conn, path)   # checkpoints off the commit path
         with transaction(self.conn, self._checkpointer.committed):
             added = create_or_migrate(self.conn, self.tables)
         if added:
             log.info("database %s: added columns %s", path, ", ".join(added))
         self._next_seq = self._max_seq() + 1
+        self._history_recorded = False
+        if self._next_seq == 1 and not self.conn.execute("SELECT 1 FROM machines LIMIT 1").fetchone():
+            lost = history.lost_history(path)
+            if lost:
+                log.warning("%s", lost)
+        self._record_history()
 
     def close(self) -> None:
         self._checkpointer.close()
@@ -162,7 +205,7 @@ class Store:
         now = server_time if server_time is not None else time.time()
         first_seq = self._next_seq
         try:
-            with transaction(self.conn, self._checkpointer.committed):
+            with self._write():
                 return self._apply_all(requests, now)
         except BaseException:
             self._next_seq = first_seq  # the transaction rolled back: its numbers are free again
@@ -176,20 +219,28 @@ class Store:
                 results.append(ApplyResult(0, 0, True, 0))
                 continue
             applied = unknown = 0
-            for event in request.events:
+            refused = []
+            for index, event in enumerate(request.events):
                 topic = topic_of(event)
                 if topic is None or event.event_type not in EVENT_TYPE_NAMES:
                     unknown += 1
                     continue
-                pending.add(self.tables[topic.name], request.machine, self._next_seq, event, request.clock_offset, now)
+                try:
+                    pending.add(self.tables[topic.name], request.machine, self._next_seq, event, request.clock_offset, now)
+                except NotStorable as exc:
+                    refused.append((index, f"{_entity(topic, event)}: {exc}"))
+                    continue
                 self._next_seq += 1
                 applied += 1
+            if refused:
+                self.conn.execute("UPDATE machines SET refused_events = refused_events + ? WHERE machine = ?",
+                                  (len(refused), request.machine))
             if request.delivery is not None:
                 self.conn.execute(
                     "INSERT INTO deliveries (machine, outbox_id, last_batch_id) VALUES (?, ?, ?) "
                     "ON CONFLICT (machine, outbox_id) DO UPDATE SET last_batch_id = excluded.last_batch_id",
                     (request.machine, *request.delivery))
-            results.append(ApplyResult(self._next_seq - 1 if applied else 0, applied, False, unknown))
+            results.append(ApplyResult(self._next_seq - 1 if applied else 0, applied, False, unknown, tuple(refused)))
         pending.write(self.conn)
         self.conn.executemany("UPDATE machines SET last_seen = ? WHERE machine = ?",
                               [(now, machine) for machine in {r.machine for r in requests}])
@@ -208,7 +259,7 @@ class Store:
     # -- machines -----------------------------------------------------------------------------
     def machine_connected(self, machine: str, version: str, clock_offset: float, address: str) -> None:
         now = time.time()
-        with transaction(self.conn, self._checkpointer.committed):
+        with self._write():
             self.conn.execute(
                 "INSERT INTO machines (machine, first_seen, last_seen, connected, connected_since, teafarm_version, clock_offset, address) "
                 "VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (machine) DO UPDATE SET last_seen = excluded.last_seen, "
@@ -219,7 +270,7 @@ class Store:
                 (machine, now, now, now, version, clock_offset, address))
 
     def machine_seen(self, machine: str, clock_offset: float | None = None) -> None:
-        with transaction(self.conn, self._checkpointer.committed):
+        with self._write():
             if clock_offset is None:
                 self.conn.execute("UPDATE machines SET last_seen = ? WHERE machine = ?", (time.time(), machine))
             else:
@@ -227,12 +278,12 @@ class Store:
                                   (time.time(), clock_offset, machine))
 
     def machine_disconnected(self, machine: str) -> None:
-        with transaction(self.conn, self._checkpointer.committed):
+        with self._write():
             self.conn.execute("UPDATE machines SET connected = 0 WHERE machine = ?", (machine,))
 
     def machines_disconnected(self) -> None:
         """A server starting has no stream yet: whatever a server killed before it left says nothing."""
-        with transaction(self.conn, self._checkpointer.committed):
+        with self._write():
             self.conn.execute("UPDATE machines SET connected = 0 WHERE connected != 0")
 
     # -- retention ----------------------------------------------------------------------------
@@ -241,12 +292,14 @@ class Store:
         now = now if now is not None else time.time()
         default = self.retention_days.get("default", 30)
         deleted = 0
+        with self._write():   # sequence numbers never go back, even when every event is pruned (the alert cursor follows them)
+            self.conn.execute("INSERT OR REPLACE INTO seq_floor (one, seq) VALUES (1, ?)", (self._next_seq - 1,))
         for table in self.tables.values():
             days = self.retention_days.get(table.topic.name, default)
             cutoff = now - days * 86400
             name = table.topic.event_table
             while True:  # in chunks, so ingest is never locked out for long
-                with transaction(self.conn, self._checkpointer.committed):
+                with self._write():
                     cursor = self.conn.execute(
                         f'DELETE FROM "{name}" WHERE seq IN (SELECT seq FROM "{name}" WHERE time < ? LIMIT ?)',
                         (cutoff, PRUNE_CHUNK))
@@ -257,9 +310,53 @@ class Store:
             log.info("retention: deleted %d old events", deleted)
         return deleted
 
+    # -- writes -----------------------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction; none once the database file is lost."""
+        if self._lost is not None:
+            raise DatabaseLost(self._lost)
+        with transaction(self.conn, self._committed):
+            yield
+
+    def _committed(self) -> None:
+        """Runs after every commit, before anything it holds is acknowledged."""
+        self._check_file()
+        self._checkpointer.committed()
+        self._record_history()
+
+    def _check_file(self) -> None:
+        """Raise DatabaseLost unless the file at `path` is still the one this connection writes."""
+        try:
+            check_same_file(self.path, self._identity)
+        except DatabaseLost as exc:
+            self._lost = str(exc)
+            self._empty_wal()
+            raise
+
+    def _empty_wal(self) -> None:
+        """sqlite pairs a database with its WAL by name: the WAL beside `path` would be read as part of
+        whatever file is there next (a restored backup overwritten with our pages). Move its commits
+        into our own file (still open, wherever it is now) and leave the WAL empty."""
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            log.warning("could not empty the WAL of %s: %s", self.path, exc)
+
+    def _record_history(self) -> None:
+        """Once this database holds events, keep the evidence beside it (see monitor/store/history.py)."""
+        if self._history_recorded or self._next_seq == 1:
+            return
+        self._history_recorded = True   # once per start: the evidence, not a running count
+        try:
+            history.record(self.path, self._next_seq - 1)
+        except OSError as exc:
+            log.warning("cannot write %s: %s", history.marker_path(self.path), exc)
+
     # -- helpers ------------------------------------------------------------------------------
     def _max_seq(self) -> int:
-        highest = 0
+        floor = self.conn.execute("SELECT seq FROM seq_floor").fetchone()
+        highest = floor[0] if floor else 0
         for table in self.tables.values():
             row = self.conn.execute(f'SELECT MAX(seq) FROM "{table.topic.event_table}"').fetchone()
             highest = max(highest, row[0] or 0)

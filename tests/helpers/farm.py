@@ -45,9 +45,10 @@ class Farm:
     def ca(self) -> Path:
         return self.data_dir / "certs" / "ca.crt"
 
-    def start_server(self) -> TeafarmProcess:
-        """A `teafarm server` once it listens (stopped again if it never does); the caller stops it."""
-        server = TeafarmProcess(["server", "--config", str(self.config)], self.folder / "server.log")
+    def start_server(self, log_name: str = "server.log") -> TeafarmProcess:
+        """A `teafarm server` once it listens (stopped again if it never does); the caller stops it.
+        A restarted server needs a `log_name` of its own (the log is appended to)."""
+        server = TeafarmProcess(["server", "--config", str(self.config)], self.folder / log_name)
         try:
             wait_until(lambda: "listening on" in server.log_text() or server.proc.poll() is not None, 30, "server start")
             assert server.proc.poll() is None, server.log_text()

@@ -15,7 +15,7 @@ from tests.helpers.backbone import event
 def test_exact_types_enums_nested_and_repeated_values_round_trip(tmp_path):
     store = Store(tmp_path / "t.db")
     store.apply("123", [
-        event("disk", id="007", mountpoint="007", device="0x10", total_bytes=2**64 - 1),
+        event("disk", id="007", mountpoint="007", device="0x10", total_bytes=2**63 - 1, percent=float("inf")),
         event("chia_service", id="farmer", state=3),
         event("harvester_identity", id="ab", plot_directories=["/mnt/a", "/mnt/b"]),
     ])
@@ -26,9 +26,30 @@ def test_exact_types_enums_nested_and_repeated_values_round_trip(tmp_path):
     assert reader.state("chia_service")[0]["state"] == "RUNNING"
     assert reader.state("harvester_identity")[0]["plot_directories"] == '["/mnt/a", "/mnt/b"]'
     snapshot, = reader.machine_snapshot("123")
-    assert snapshot.disks[0].total_bytes == 2**64 - 1
+    assert (snapshot.disks[0].total_bytes, snapshot.disks[0].percent) == (2**63 - 1, float("inf"))
     assert snapshot.chia_services[0].state == 3
     assert list(snapshot.harvester_identities[0].plot_directories) == ["/mnt/a", "/mnt/b"]
+
+
+def test_a_value_sqlite_cannot_keep_exactly_refuses_its_event_and_the_rest_is_stored(tmp_path):
+    """sqlite integers are signed 64-bit and it stores NaN as NULL: such an event is refused, never
+    stored changed (2^64-1 used to come back as -1), and the machine's refused count grows."""
+    store = Store(tmp_path / "t.db")
+    store.machine_connected("m", "test", 0.0, "here")
+    result = store.apply("m", [
+        event("disk", id="/huge", total_bytes=2**64 - 1),
+        event("disk", id="/ok", total_bytes=2**63 - 1),
+        event("disk", id="/nan", percent=float("nan")),
+        event("disk", id="/when", timestamp=float("nan")),
+    ], delivery=("outbox", 1))
+    assert [index for index, _ in result.refused] == [0, 2, 3]
+    assert "disk '/huge': total_bytes = 18446744073709551615 is above 9223372036854775807" in result.refused[0][1]
+    assert "percent is NaN" in result.refused[1][1] and "not a finite number" in result.refused[2][1]
+    assert store.apply("m", [event("disk", id="/huge", total_bytes=2**64 - 1)], delivery=("outbox", 1)).duplicate
+    reader = StoreReader(tmp_path / "t.db")
+    assert [(d["id"], d["total_bytes"]) for d in reader.state("disk")] == [("/ok", 2**63 - 1)]
+    assert [e.id for e in reader.events_after(0)] == ["/ok"]
+    assert reader.machines()[0]["refused_events"] == 3      # the resent batch was not counted twice
 
 
 def test_events_get_increasing_sequence_numbers_server_time_and_corrected_time(tmp_path):
@@ -90,6 +111,16 @@ def test_retention_prunes_old_events_per_topic(tmp_path):
     reader = StoreReader(tmp_path / "t.db")
     assert [(e.topic, e.event_type) for e in reader.events_after(0)] == [("cpu", "UPDATE"), ("ram", "ADD")]
     assert len(reader.state("cpu")) == 1  # state is never pruned
+
+
+def test_sequence_numbers_never_go_back_when_retention_deleted_every_event(tmp_path):
+    # the alert engine's cursor follows seq: numbers given again after a restart would be skipped by it
+    now = time.time()
+    store = Store(tmp_path / "t.db", {"default": 1})
+    assert store.apply("m", [event("cpu", timestamp=now - 3 * 86400), event("ram", timestamp=now - 2 * 86400)]).last_seq == 2
+    assert store.prune(now) == 2
+    store.close()
+    assert Store(tmp_path / "t.db").apply("m", [event("cpu", events_pb2.UPDATE, timestamp=now)]).last_seq == 3
 
 
 def test_wal_mode_and_read_only_sql_guard(tmp_path):
