@@ -215,6 +215,32 @@ class Wallet(_message.Message):
     blocks_won: int
     def __init__(self, synced: _Optional[bool] = ..., syncing: _Optional[bool] = ..., height: _Optional[int] = ..., farmed_amount: _Optional[int] = ..., pool_reward_amount: _Optional[int] = ..., farmer_reward_amount: _Optional[int] = ..., fee_amount: _Optional[int] = ..., last_height_farmed: _Optional[int] = ..., blocks_won: _Optional[int] = ...) -> None: ...
 
+class WalletTransaction(_message.Message):
+    __slots__ = ("id", "wallet_id", "fingerprint", "type", "amount", "fee_amount", "confirmed", "confirmed_at_height", "created_at_time", "to_address", "history_session")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WALLET_ID_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    FEE_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_AT_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_TIME_FIELD_NUMBER: _ClassVar[int]
+    TO_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_SESSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    wallet_id: int
+    fingerprint: int
+    type: int
+    amount: int
+    fee_amount: int
+    confirmed: bool
+    confirmed_at_height: int
+    created_at_time: float
+    to_address: str
+    history_session: float
+    def __init__(self, id: _Optional[str] = ..., wallet_id: _Optional[int] = ..., fingerprint: _Optional[int] = ..., type: _Optional[int] = ..., amount: _Optional[int] = ..., fee_amount: _Optional[int] = ..., confirmed: _Optional[bool] = ..., confirmed_at_height: _Optional[int] = ..., created_at_time: _Optional[float] = ..., to_address: _Optional[str] = ..., history_session: _Optional[float] = ...) -> None: ...
+
 class Pool(_message.Message):
     __slots__ = ("id", "launcher_id", "pool_url", "current_points", "current_difficulty", "points_found_24h", "points_acknowledged_24h", "pool_errors_24h", "last_error", "reachable")
     ID_FIELD_NUMBER: _ClassVar[int]

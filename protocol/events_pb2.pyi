@@ -22,7 +22,7 @@ UPDATE: EventType
 DELETE: EventType
 
 class ComputerInfo(_message.Message):
-    __slots__ = ("machine", "timestamp", "machine_info", "cpu", "ram", "disks", "processes", "chia_services", "harvesters", "harvester_identities", "plots", "farmer", "full_node", "wallet", "pools", "plotter_jobs", "log_health", "copy_jobs", "copy_targets", "smart", "smart_disks")
+    __slots__ = ("machine", "timestamp", "machine_info", "cpu", "ram", "disks", "processes", "chia_services", "harvesters", "harvester_identities", "plots", "farmer", "full_node", "wallet", "pools", "plotter_jobs", "log_health", "copy_jobs", "copy_targets", "smart", "smart_disks", "wallet_transactions")
     MACHINE_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     MACHINE_INFO_FIELD_NUMBER: _ClassVar[int]
@@ -44,6 +44,7 @@ class ComputerInfo(_message.Message):
     COPY_TARGETS_FIELD_NUMBER: _ClassVar[int]
     SMART_FIELD_NUMBER: _ClassVar[int]
     SMART_DISKS_FIELD_NUMBER: _ClassVar[int]
+    WALLET_TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
     machine: str
     timestamp: float
     machine_info: _hardware_pb2.MachineInfo
@@ -65,10 +66,11 @@ class ComputerInfo(_message.Message):
     copy_targets: _containers.RepeatedCompositeFieldContainer[_copier_pb2.CopyTarget]
     smart: _hardware_pb2.SmartSupport
     smart_disks: _containers.RepeatedCompositeFieldContainer[_hardware_pb2.SmartDisk]
-    def __init__(self, machine: _Optional[str] = ..., timestamp: _Optional[float] = ..., machine_info: _Optional[_Union[_hardware_pb2.MachineInfo, _Mapping]] = ..., cpu: _Optional[_Union[_hardware_pb2.Cpu, _Mapping]] = ..., ram: _Optional[_Union[_hardware_pb2.Ram, _Mapping]] = ..., disks: _Optional[_Iterable[_Union[_hardware_pb2.Disk, _Mapping]]] = ..., processes: _Optional[_Iterable[_Union[_hardware_pb2.Process, _Mapping]]] = ..., chia_services: _Optional[_Iterable[_Union[_chia_pb2.ChiaService, _Mapping]]] = ..., harvesters: _Optional[_Iterable[_Union[_chia_pb2.Harvester, _Mapping]]] = ..., harvester_identities: _Optional[_Iterable[_Union[_chia_pb2.HarvesterIdentity, _Mapping]]] = ..., plots: _Optional[_Iterable[_Union[_chia_pb2.Plot, _Mapping]]] = ..., farmer: _Optional[_Union[_chia_pb2.Farmer, _Mapping]] = ..., full_node: _Optional[_Union[_chia_pb2.FullNode, _Mapping]] = ..., wallet: _Optional[_Union[_chia_pb2.Wallet, _Mapping]] = ..., pools: _Optional[_Iterable[_Union[_chia_pb2.Pool, _Mapping]]] = ..., plotter_jobs: _Optional[_Iterable[_Union[_chia_pb2.PlotterJob, _Mapping]]] = ..., log_health: _Optional[_Iterable[_Union[_chia_pb2.LogHealth, _Mapping]]] = ..., copy_jobs: _Optional[_Iterable[_Union[_copier_pb2.CopyJob, _Mapping]]] = ..., copy_targets: _Optional[_Iterable[_Union[_copier_pb2.CopyTarget, _Mapping]]] = ..., smart: _Optional[_Union[_hardware_pb2.SmartSupport, _Mapping]] = ..., smart_disks: _Optional[_Iterable[_Union[_hardware_pb2.SmartDisk, _Mapping]]] = ...) -> None: ...
+    wallet_transactions: _containers.RepeatedCompositeFieldContainer[_chia_pb2.WalletTransaction]
+    def __init__(self, machine: _Optional[str] = ..., timestamp: _Optional[float] = ..., machine_info: _Optional[_Union[_hardware_pb2.MachineInfo, _Mapping]] = ..., cpu: _Optional[_Union[_hardware_pb2.Cpu, _Mapping]] = ..., ram: _Optional[_Union[_hardware_pb2.Ram, _Mapping]] = ..., disks: _Optional[_Iterable[_Union[_hardware_pb2.Disk, _Mapping]]] = ..., processes: _Optional[_Iterable[_Union[_hardware_pb2.Process, _Mapping]]] = ..., chia_services: _Optional[_Iterable[_Union[_chia_pb2.ChiaService, _Mapping]]] = ..., harvesters: _Optional[_Iterable[_Union[_chia_pb2.Harvester, _Mapping]]] = ..., harvester_identities: _Optional[_Iterable[_Union[_chia_pb2.HarvesterIdentity, _Mapping]]] = ..., plots: _Optional[_Iterable[_Union[_chia_pb2.Plot, _Mapping]]] = ..., farmer: _Optional[_Union[_chia_pb2.Farmer, _Mapping]] = ..., full_node: _Optional[_Union[_chia_pb2.FullNode, _Mapping]] = ..., wallet: _Optional[_Union[_chia_pb2.Wallet, _Mapping]] = ..., pools: _Optional[_Iterable[_Union[_chia_pb2.Pool, _Mapping]]] = ..., plotter_jobs: _Optional[_Iterable[_Union[_chia_pb2.PlotterJob, _Mapping]]] = ..., log_health: _Optional[_Iterable[_Union[_chia_pb2.LogHealth, _Mapping]]] = ..., copy_jobs: _Optional[_Iterable[_Union[_copier_pb2.CopyJob, _Mapping]]] = ..., copy_targets: _Optional[_Iterable[_Union[_copier_pb2.CopyTarget, _Mapping]]] = ..., smart: _Optional[_Union[_hardware_pb2.SmartSupport, _Mapping]] = ..., smart_disks: _Optional[_Iterable[_Union[_hardware_pb2.SmartDisk, _Mapping]]] = ..., wallet_transactions: _Optional[_Iterable[_Union[_chia_pb2.WalletTransaction, _Mapping]]] = ...) -> None: ...
 
 class UpdateEvent(_message.Message):
-    __slots__ = ("event_type", "timestamp", "machine_info", "cpu", "ram", "disk", "process", "chia_service", "harvester", "harvester_identity", "plot", "farmer", "full_node", "wallet", "pool", "plotter_job", "log_health", "copy_job", "copy_target", "smart", "smart_disk", "farming", "signage", "partial", "proof", "block")
+    __slots__ = ("event_type", "timestamp", "machine_info", "cpu", "ram", "disk", "process", "chia_service", "harvester", "harvester_identity", "plot", "farmer", "full_node", "wallet", "pool", "plotter_job", "log_health", "copy_job", "copy_target", "smart", "smart_disk", "wallet_transaction", "farming", "signage", "partial", "proof", "block")
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     MACHINE_INFO_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +92,7 @@ class UpdateEvent(_message.Message):
     COPY_TARGET_FIELD_NUMBER: _ClassVar[int]
     SMART_FIELD_NUMBER: _ClassVar[int]
     SMART_DISK_FIELD_NUMBER: _ClassVar[int]
+    WALLET_TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     FARMING_FIELD_NUMBER: _ClassVar[int]
     SIGNAGE_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_FIELD_NUMBER: _ClassVar[int]
@@ -116,9 +119,10 @@ class UpdateEvent(_message.Message):
     copy_target: _copier_pb2.CopyTarget
     smart: _hardware_pb2.SmartSupport
     smart_disk: _hardware_pb2.SmartDisk
+    wallet_transaction: _chia_pb2.WalletTransaction
     farming: _chia_pb2.FarmingBucket
     signage: _chia_pb2.SignageBucket
     partial: _chia_pb2.Partial
     proof: _chia_pb2.Proof
     block: _chia_pb2.BlockFarmed
-    def __init__(self, event_type: _Optional[_Union[EventType, str]] = ..., timestamp: _Optional[float] = ..., machine_info: _Optional[_Union[_hardware_pb2.MachineInfo, _Mapping]] = ..., cpu: _Optional[_Union[_hardware_pb2.Cpu, _Mapping]] = ..., ram: _Optional[_Union[_hardware_pb2.Ram, _Mapping]] = ..., disk: _Optional[_Union[_hardware_pb2.Disk, _Mapping]] = ..., process: _Optional[_Union[_hardware_pb2.Process, _Mapping]] = ..., chia_service: _Optional[_Union[_chia_pb2.ChiaService, _Mapping]] = ..., harvester: _Optional[_Union[_chia_pb2.Harvester, _Mapping]] = ..., harvester_identity: _Optional[_Union[_chia_pb2.HarvesterIdentity, _Mapping]] = ..., plot: _Optional[_Union[_chia_pb2.Plot, _Mapping]] = ..., farmer: _Optional[_Union[_chia_pb2.Farmer, _Mapping]] = ..., full_node: _Optional[_Union[_chia_pb2.FullNode, _Mapping]] = ..., wallet: _Optional[_Union[_chia_pb2.Wallet, _Mapping]] = ..., pool: _Optional[_Union[_chia_pb2.Pool, _Mapping]] = ..., plotter_job: _Optional[_Union[_chia_pb2.PlotterJob, _Mapping]] = ..., log_health: _Optional[_Union[_chia_pb2.LogHealth, _Mapping]] = ..., copy_job: _Optional[_Union[_copier_pb2.CopyJob, _Mapping]] = ..., copy_target: _Optional[_Union[_copier_pb2.CopyTarget, _Mapping]] = ..., smart: _Optional[_Union[_hardware_pb2.SmartSupport, _Mapping]] = ..., smart_disk: _Optional[_Union[_hardware_pb2.SmartDisk, _Mapping]] = ..., farming: _Optional[_Union[_chia_pb2.FarmingBucket, _Mapping]] = ..., signage: _Optional[_Union[_chia_pb2.SignageBucket, _Mapping]] = ..., partial: _Optional[_Union[_chia_pb2.Partial, _Mapping]] = ..., proof: _Optional[_Union[_chia_pb2.Proof, _Mapping]] = ..., block: _Optional[_Union[_chia_pb2.BlockFarmed, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_type: _Optional[_Union[EventType, str]] = ..., timestamp: _Optional[float] = ..., machine_info: _Optional[_Union[_hardware_pb2.MachineInfo, _Mapping]] = ..., cpu: _Optional[_Union[_hardware_pb2.Cpu, _Mapping]] = ..., ram: _Optional[_Union[_hardware_pb2.Ram, _Mapping]] = ..., disk: _Optional[_Union[_hardware_pb2.Disk, _Mapping]] = ..., process: _Optional[_Union[_hardware_pb2.Process, _Mapping]] = ..., chia_service: _Optional[_Union[_chia_pb2.ChiaService, _Mapping]] = ..., harvester: _Optional[_Union[_chia_pb2.Harvester, _Mapping]] = ..., harvester_identity: _Optional[_Union[_chia_pb2.HarvesterIdentity, _Mapping]] = ..., plot: _Optional[_Union[_chia_pb2.Plot, _Mapping]] = ..., farmer: _Optional[_Union[_chia_pb2.Farmer, _Mapping]] = ..., full_node: _Optional[_Union[_chia_pb2.FullNode, _Mapping]] = ..., wallet: _Optional[_Union[_chia_pb2.Wallet, _Mapping]] = ..., pool: _Optional[_Union[_chia_pb2.Pool, _Mapping]] = ..., plotter_job: _Optional[_Union[_chia_pb2.PlotterJob, _Mapping]] = ..., log_health: _Optional[_Union[_chia_pb2.LogHealth, _Mapping]] = ..., copy_job: _Optional[_Union[_copier_pb2.CopyJob, _Mapping]] = ..., copy_target: _Optional[_Union[_copier_pb2.CopyTarget, _Mapping]] = ..., smart: _Optional[_Union[_hardware_pb2.SmartSupport, _Mapping]] = ..., smart_disk: _Optional[_Union[_hardware_pb2.SmartDisk, _Mapping]] = ..., wallet_transaction: _Optional[_Union[_chia_pb2.WalletTransaction, _Mapping]] = ..., farming: _Optional[_Union[_chia_pb2.FarmingBucket, _Mapping]] = ..., signage: _Optional[_Union[_chia_pb2.SignageBucket, _Mapping]] = ..., partial: _Optional[_Union[_chia_pb2.Partial, _Mapping]] = ..., proof: _Optional[_Union[_chia_pb2.Proof, _Mapping]] = ..., block: _Optional[_Union[_chia_pb2.BlockFarmed, _Mapping]] = ...) -> None: ...

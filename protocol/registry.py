@@ -61,6 +61,7 @@ TOPICS: tuple[Topic, ...] = (
     _state("copy_target", copier_pb2.CopyTarget, "copy_targets", True),
     _state("smart", hardware_pb2.SmartSupport, "smart", False),
     _state("smart_disk", hardware_pb2.SmartDisk, "smart_disks", True),
+    _state("wallet_transaction", chia_pb2.WalletTransaction, "wallet_transactions", True),
     _fact("farming", chia_pb2.FarmingBucket),
     _fact("signage", chia_pb2.SignageBucket),
     _fact("partial", chia_pb2.Partial),

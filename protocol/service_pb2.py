@@ -25,31 +25,33 @@ _sym_db = _symbol_database.Default()
 from protocol import events_pb2 as protocol_dot_events__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16protocol/service.proto\x12\x07teafarm\x1a\x15protocol/events.proto\"s\n\x05Hello\x12\x17\n\x0fteafarm_version\x18\x01 \x01(\t\x12\x11\n\toutbox_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63lient_time\x18\x03 \x01(\x01\x12\x18\n\x10protocol_version\x18\x04 \x01(\r\x12\x0f\n\x07machine\x18\x05 \x01(\t\"c\n\nEventBatch\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\x04\x12\r\n\x05\x63hunk\x18\x02 \x01(\r\x12\x0e\n\x06\x63hunks\x18\x03 \x01(\r\x12$\n\x06\x65vents\x18\x04 \x03(\x0b\x32\x14.teafarm.UpdateEvent\" \n\tHeartbeat\x12\x13\n\x0b\x63lient_time\x18\x01 \x01(\x01\"\x87\x01\n\rClientMessage\x12\x1f\n\x05hello\x18\x01 \x01(\x0b\x32\x0e.teafarm.HelloH\x00\x12$\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x13.teafarm.EventBatchH\x00\x12\'\n\theartbeat\x18\x03 \x01(\x0b\x32\x12.teafarm.HeartbeatH\x00\x42\x06\n\x04kind\"F\n\x07Welcome\x12\x0f\n\x07machine\x18\x01 \x01(\t\x12\x15\n\rlast_batch_id\x18\x02 \x01(\x04\x12\x13\n\x0bserver_time\x18\x03 \x01(\x01\"\x17\n\x03\x41\x63k\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\x04\"+\n\x07Refusal\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x10\n\x08\x62\x61tch_id\x18\x02 \x01(\x04\"~\n\rServerMessage\x12#\n\x07welcome\x18\x01 \x01(\x0b\x32\x10.teafarm.WelcomeH\x00\x12\x1b\n\x03\x61\x63k\x18\x02 \x01(\x0b\x32\x0c.teafarm.AckH\x00\x12#\n\x07refusal\x18\x03 \x01(\x0b\x32\x10.teafarm.RefusalH\x00\x42\x06\n\x04kind\"2\n\x13MachineStateRequest\x12\x1b\n\x13max_items_per_chunk\x18\x01 \x01(\r2\x91\x01\n\x07Monitor\x12<\n\x06Stream\x12\x16.teafarm.ClientMessage\x1a\x16.teafarm.ServerMessage(\x01\x30\x01\x12H\n\x0fGetMachineState\x12\x1c.teafarm.MachineStateRequest\x1a\x15.teafarm.ComputerInfo0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16protocol/service.proto\x12\x07teafarm\x1a\x15protocol/events.proto\"\x82\x01\n\x05Hello\x12\x17\n\x0fteafarm_version\x18\x01 \x01(\t\x12\x11\n\toutbox_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63lient_time\x18\x03 \x01(\x01\x12\x18\n\x10protocol_version\x18\x04 \x01(\r\x12\x0f\n\x07machine\x18\x05 \x01(\t\x12\r\n\x05probe\x18\x06 \x01(\x08\"c\n\nEventBatch\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\x04\x12\r\n\x05\x63hunk\x18\x02 \x01(\r\x12\x0e\n\x06\x63hunks\x18\x03 \x01(\r\x12$\n\x06\x65vents\x18\x04 \x03(\x0b\x32\x14.teafarm.UpdateEvent\" \n\tHeartbeat\x12\x13\n\x0b\x63lient_time\x18\x01 \x01(\x01\"\x87\x01\n\rClientMessage\x12\x1f\n\x05hello\x18\x01 \x01(\x0b\x32\x0e.teafarm.HelloH\x00\x12$\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x13.teafarm.EventBatchH\x00\x12\'\n\theartbeat\x18\x03 \x01(\x0b\x32\x12.teafarm.HeartbeatH\x00\x42\x06\n\x04kind\"F\n\x07Welcome\x12\x0f\n\x07machine\x18\x01 \x01(\t\x12\x15\n\rlast_batch_id\x18\x02 \x01(\x04\x12\x13\n\x0bserver_time\x18\x03 \x01(\x01\"V\n\x03\x41\x63k\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\x04\x12&\n\x07refused\x18\x02 \x03(\x0b\x32\x15.teafarm.RefusedEvent\x12\x15\n\rrefused_count\x18\x03 \x01(\r\"-\n\x0cRefusedEvent\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0e\n\x06reason\x18\x02 \x01(\t\"+\n\x07Refusal\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x10\n\x08\x62\x61tch_id\x18\x02 \x01(\x04\"~\n\rServerMessage\x12#\n\x07welcome\x18\x01 \x01(\x0b\x32\x10.teafarm.WelcomeH\x00\x12\x1b\n\x03\x61\x63k\x18\x02 \x01(\x0b\x32\x0c.teafarm.AckH\x00\x12#\n\x07refusal\x18\x03 \x01(\x0b\x32\x10.teafarm.RefusalH\x00\x42\x06\n\x04kind\"2\n\x13MachineStateRequest\x12\x1b\n\x13max_items_per_chunk\x18\x01 \x01(\r2\x91\x01\n\x07Monitor\x12<\n\x06Stream\x12\x16.teafarm.ClientMessage\x1a\x16.teafarm.ServerMessage(\x01\x30\x01\x12H\n\x0fGetMachineState\x12\x1c.teafarm.MachineStateRequest\x1a\x15.teafarm.ComputerInfo0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protocol.service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_HELLO']._serialized_start=58
-  _globals['_HELLO']._serialized_end=173
-  _globals['_EVENTBATCH']._serialized_start=175
-  _globals['_EVENTBATCH']._serialized_end=274
-  _globals['_HEARTBEAT']._serialized_start=276
-  _globals['_HEARTBEAT']._serialized_end=308
-  _globals['_CLIENTMESSAGE']._serialized_start=311
-  _globals['_CLIENTMESSAGE']._serialized_end=446
-  _globals['_WELCOME']._serialized_start=448
-  _globals['_WELCOME']._serialized_end=518
-  _globals['_ACK']._serialized_start=520
-  _globals['_ACK']._serialized_end=543
-  _globals['_REFUSAL']._serialized_start=545
-  _globals['_REFUSAL']._serialized_end=588
-  _globals['_SERVERMESSAGE']._serialized_start=590
-  _globals['_SERVERMESSAGE']._serialized_end=716
-  _globals['_MACHINESTATEREQUEST']._serialized_start=718
-  _globals['_MACHINESTATEREQUEST']._serialized_end=768
-  _globals['_MONITOR']._serialized_start=771
-  _globals['_MONITOR']._serialized_end=916
+  _globals['_HELLO']._serialized_start=59
+  _globals['_HELLO']._serialized_end=189
+  _globals['_EVENTBATCH']._serialized_start=191
+  _globals['_EVENTBATCH']._serialized_end=290
+  _globals['_HEARTBEAT']._serialized_start=292
+  _globals['_HEARTBEAT']._serialized_end=324
+  _globals['_CLIENTMESSAGE']._serialized_start=327
+  _globals['_CLIENTMESSAGE']._serialized_end=462
+  _globals['_WELCOME']._serialized_start=464
+  _globals['_WELCOME']._serialized_end=534
+  _globals['_ACK']._serialized_start=536
+  _globals['_ACK']._serialized_end=622
+  _globals['_REFUSEDEVENT']._serialized_start=624
+  _globals['_REFUSEDEVENT']._serialized_end=669
+  _globals['_REFUSAL']._serialized_start=671
+  _globals['_REFUSAL']._serialized_end=714
+  _globals['_SERVERMESSAGE']._serialized_start=716
+  _globals['_SERVERMESSAGE']._serialized_end=842
+  _globals['_MACHINESTATEREQUEST']._serialized_start=844
+  _globals['_MACHINESTATEREQUEST']._serialized_end=894
+  _globals['_MONITOR']._serialized_start=897
+  _globals['_MONITOR']._serialized_end=1042
 # @@protoc_insertion_point(module_scope)

@@ -8,18 +8,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Hello(_message.Message):
-    __slots__ = ("teafarm_version", "outbox_id", "client_time", "protocol_version", "machine")
+    __slots__ = ("teafarm_version", "outbox_id", "client_time", "protocol_version", "machine", "probe")
     TEAFARM_VERSION_FIELD_NUMBER: _ClassVar[int]
     OUTBOX_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_TIME_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     MACHINE_FIELD_NUMBER: _ClassVar[int]
+    PROBE_FIELD_NUMBER: _ClassVar[int]
     teafarm_version: str
     outbox_id: str
     client_time: float
     protocol_version: int
     machine: str
-    def __init__(self, teafarm_version: _Optional[str] = ..., outbox_id: _Optional[str] = ..., client_time: _Optional[float] = ..., protocol_version: _Optional[int] = ..., machine: _Optional[str] = ...) -> None: ...
+    probe: bool
+    def __init__(self, teafarm_version: _Optional[str] = ..., outbox_id: _Optional[str] = ..., client_time: _Optional[float] = ..., protocol_version: _Optional[int] = ..., machine: _Optional[str] = ..., probe: _Optional[bool] = ...) -> None: ...
 
 class EventBatch(_message.Message):
     __slots__ = ("batch_id", "chunk", "chunks", "events")
@@ -60,10 +62,22 @@ class Welcome(_message.Message):
     def __init__(self, machine: _Optional[str] = ..., last_batch_id: _Optional[int] = ..., server_time: _Optional[float] = ...) -> None: ...
 
 class Ack(_message.Message):
-    __slots__ = ("batch_id",)
+    __slots__ = ("batch_id", "refused", "refused_count")
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_COUNT_FIELD_NUMBER: _ClassVar[int]
     batch_id: int
-    def __init__(self, batch_id: _Optional[int] = ...) -> None: ...
+    refused: _containers.RepeatedCompositeFieldContainer[RefusedEvent]
+    refused_count: int
+    def __init__(self, batch_id: _Optional[int] = ..., refused: _Optional[_Iterable[_Union[RefusedEvent, _Mapping]]] = ..., refused_count: _Optional[int] = ...) -> None: ...
+
+class RefusedEvent(_message.Message):
+    __slots__ = ("index", "reason")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    reason: str
+    def __init__(self, index: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Refusal(_message.Message):
     __slots__ = ("reason", "batch_id")

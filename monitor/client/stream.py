@@ -31,8 +31,16 @@ BACKOFF = (1, 2, 4, 8, 15, 30)
 class Refused(Exception):
     """The server refused the session or a batch (its one-line reason)."""
 
+    def __init__(self, reason: str, batch_id: int = 0) -> None:
+        super().__init__(reason)
+        self.batch_id = batch_id     # the batch refused (0: the session)
+
 
 class Uplink:
+    # blocking: why TLS with the server fails, as one line (None: it does not), so a rejected
+    # certificate is not reported as "unreachable" (ClientApp sets it: monitor.tls.diagnose)
+    explain_failure: Callable[[], str | None] | None = None
+
     def __init__(self, target: str, credentials: grpc.ChannelCredentials, outbox: Outbox, machine: str,
                  heartbeat: float, on_resync: Callable[[State], None]) -> None:
         self.target = target
@@ -51,6 +59,7 @@ class Uplink:
 
     async def run(self) -> None:
         failures = 0
+        refused_before = 0     # the batch the previous session ended refused on
         while True:
             try:
                 await self._session()
@@ -58,22 +67,35 @@ class Uplink:
             except asyncio.CancelledError:
                 raise
             except (grpc.aio.AioRpcError, Refused, ConnectionError) as exc:
-                if self.connected.is_set():
-                    failures = 0    # it worked until now (a server restart, say): back soon, and say so
-                self._log_failure(exc, failures)
+                refused = exc.batch_id if isinstance(exc, Refused) else 0
+                # it worked until now (a server restart, say): back soon, and say so; but the same
+                # batch refused again (a busy server, say) waits longer each time: the outbox keeps it
+                if self.connected.is_set() and not (refused and refused == refused_before):
+                    failures = 0
+                refused_before = refused
+                await self._log_failure(exc, failures)
                 failures += 1
             finally:
                 self.connected.clear()
             await asyncio.sleep(BACKOFF[min(failures, len(BACKOFF) - 1)])
 
-    def _log_failure(self, exc: Exception, failures: int) -> None:
-        if isinstance(exc, grpc.aio.AioRpcError):
-            reason = f"{exc.code().name}: {exc.details()}"
-        else:
-            reason = str(exc)
+    async def _log_failure(self, exc: Exception, failures: int) -> None:
         level = logging.WARNING if failures == 0 or failures % 20 == 0 else logging.DEBUG
-        log.log(level, "server %s unreachable (%s); %d batches wait in the outbox", self.target, reason,
-                self.outbox.pending_count())
+        problem = None
+        if isinstance(exc, grpc.aio.AioRpcError) and exc.code() == grpc.StatusCode.UNAVAILABLE and self.explain_failure \
+                and log.isEnabledFor(level):
+            problem = await asyncio.to_thread(self.explain_failure)
+        if problem:
+            reason = problem
+        elif isinstance(exc, grpc.aio.AioRpcError) and exc.code() == grpc.StatusCode.PERMISSION_DENIED:
+            reason = f"refused the connection: {exc.details()}"
+        elif isinstance(exc, grpc.aio.AioRpcError):
+            reason = f"unreachable ({exc.code().name}: {exc.details()})"
+        elif isinstance(exc, Refused):
+            reason = str(exc)
+        else:
+            reason = f"unreachable ({exc})"
+        log.log(level, "server %s: %s; %d batches wait in the outbox", self.target, reason, self.outbox.pending_count())
 
     async def _session(self) -> None:
         options = [("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE),
@@ -81,12 +103,12 @@ class Uplink:
         async with grpc.aio.secure_channel(self.target, self.credentials, options=options) as channel:
             stub = service_pb2_grpc.MonitorStub(channel)
             call = stub.Stream()
-            await call.write(service_pb2.ClientMessage(hello=service_pb2.Hello(
+            await self._write(call, service_pb2.ClientMessage(hello=service_pb2.Hello(
                 teafarm_version=__version__, outbox_id=self.outbox.outbox_id, client_time=time.time(),
                 protocol_version=PROTOCOL_VERSION, machine=self.machine)))
             welcome = await self._read(call)
             if welcome.WhichOneof("kind") != "welcome":
-                raise Refused(f"server refused the connection: {welcome.refusal.reason}")
+                raise Refused(f"refused the connection: {welcome.refusal.reason}")
             self.outbox.confirm(welcome.welcome.last_batch_id)
             log.info("connected to %s as %s (%d batches to send)", self.target, welcome.welcome.machine,
                      self.outbox.pending_count())
@@ -119,13 +141,14 @@ class Uplink:
                     if not batches:
                         break
                     for batch_id, chunks in batches:
-                        for chunk in range(chunks):
-                            await call.write(service_pb2.ClientMessage(batch=self.outbox.chunk(batch_id, chunk, chunks)))
+                        # in flight before it is written: its ack may be read before the write returns
                         in_flight.append(batch_id)
                         last_sent = batch_id
+                        for chunk in range(chunks):
+                            await self._write(call, service_pb2.ClientMessage(batch=self.outbox.chunk(batch_id, chunk, chunks)))
                 woke = await self._wait_for_work(acks, self.heartbeat)
                 if not woke and not acks.done() and not in_flight:
-                    await call.write(service_pb2.ClientMessage(heartbeat=service_pb2.Heartbeat(client_time=time.time())))
+                    await self._write(call, service_pb2.ClientMessage(heartbeat=service_pb2.Heartbeat(client_time=time.time())))
             acks.result()  # re-raise what ended the session
         finally:
             acks.cancel()
@@ -145,12 +168,18 @@ class Uplink:
             kind = message.WhichOneof("kind")
             if kind == "ack":
                 batch_id = message.ack.batch_id
-                self.outbox.confirm(batch_id)
+                _log_refused_events(message.ack)
+                self.outbox.confirm(batch_id)   # refused events go with their batch: the server will never take them
                 while in_flight and in_flight[0] <= batch_id:
                     in_flight.pop(0)
                 self._new_data.set()
             elif kind == "refusal":
-                raise Refused(f"server refused batch {message.refusal.batch_id}: {message.refusal.reason}")
+                raise Refused(f"refused batch {message.refusal.batch_id}: {message.refusal.reason}", message.refusal.batch_id)
+
+    @staticmethod
+    async def _write(call, message: service_pb2.ClientMessage) -> None:
+        """Every message goes out here (a test delays it to see an ack arrive before it returns)."""
+        await call.write(message)
 
     @staticmethod
     async def _read(call) -> service_pb2.ServerMessage:
@@ -158,3 +187,11 @@ class Uplink:
         if message is grpc.aio.EOF:
             raise ConnectionError("the server closed the stream")
         return message
+
+
+def _log_refused_events(ack: service_pb2.Ack) -> None:
+    """One line per event the server could not store exactly (it stored the rest of the batch)."""
+    for refused in ack.refused:
+        log.warning("server refused event %d of batch %d, dropped: %s", refused.index, ack.batch_id, refused.reason)
+    if ack.refused_count > len(ack.refused):
+        log.warning("server refused %d more events of batch %d, dropped", ack.refused_count - len(ack.refused), ack.batch_id)

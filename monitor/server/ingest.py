@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from monitor.server.store_process import BatchRequest, StoreFailed, StoreProcess
+from monitor.server.store_process import BatchRequest, StoreFailed, StoreLost, StoreProcess
 from monitor.store.store import ApplyResult
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,8 @@ class Ingest:
     def _apply_group(self, requests: list[BatchRequest]) -> list[ApplyResult | Exception]:
         try:
             return self.store.apply_many(requests)
+        except StoreLost as exc:  # nothing can be stored any more: the server stops and says why, once
+            return [exc] * len(requests)
         except Exception as exc:  # StoreFailed, or the pipe itself
             if len(requests) == 1:
                 return [_failure(requests[0], exc)]
