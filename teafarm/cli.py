@@ -7,12 +7,13 @@ the bot before it reads a line).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from teafarm.commands import bot, certs, chia, client, config, copy, server, up
+from teafarm.commands import bot, certs, chia, client, config, copy, doctor, server, up
 
 # each module's `add_commands(subparsers, common)` sets `func(args) -> int` on its subcommands
-COMMAND_MODULES = [config, certs, server, client, chia, bot, up, copy]
+COMMAND_MODULES = [config, certs, server, client, chia, bot, up, copy, doctor]
 
 
 class _Version(argparse.Action):
@@ -29,7 +30,7 @@ class _Version(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="FILE", help="config file (else TEAFARM_CONFIG, ./config.yml, ~/.config/teafarm/config.yml)")
+    common.add_argument("--config", metavar="FILE", help="config file (else TEAFARM_CONFIG, ~/.config/teafarm/config.yml, ./config.yml)")
     parser = argparse.ArgumentParser(prog="teafarm", description="Watch a Chia farm, talk to its owner, move plots safely.")
     parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -39,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # gRPC's C core writes its own lines to stderr, past our logging: every failed TLS handshake at
+    # INFO, `E... add_port.cc] Failed to add port` at ERROR for a port in use. teafarm says what failed
+    # in one line of its own. Read when grpc is imported, so here; GRPC_VERBOSITY=debug shows them.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -1,7 +1,7 @@
 """The one typed configuration object, found and validated at start.
 
-Search order: --config, then TEAFARM_CONFIG, then ./config.yml, then the user config dir
-(~/.config/teafarm/config.yml). With none found the built-in defaults are used and the log says so.
+Search order: --config, then TEAFARM_CONFIG, then the user's ~/.config/teafarm/config.yml (what
+`teafarm config init` writes), then ./config.yml (the checkout's documented example). With none found the built-in defaults are used and the log says so.
 `load_config` returns a config that passed `validate`, the one check that `teafarm config check`
 and every command run before they do anything.
 """
@@ -33,7 +33,7 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 @dataclass
 class LoggingSettings:
     level: LogLevel = "INFO"       # console level: DEBUG, INFO, WARNING, ERROR
-    file_level: LogLevel = "INFO"
+    file_level: LogLevel = "INFO"  # the log file's level
     file: Path = setting(Path(""), check=file_path)   # "" -> <data_dir>/logs/teafarm.log
     max_bytes: int = setting(10_000_000, check=count(0))   # 0: never rotate
     backups: int = setting(5, check=count(0, 1000))         # each rotation renames them all, one by one
@@ -41,13 +41,13 @@ class LoggingSettings:
 
 @dataclass
 class Config:
-    data_dir: Path = setting(DEFAULT_DATA_DIR, check=folder_path)
-    logging: LoggingSettings = field(default_factory=LoggingSettings)
-    server: ServerSettings = field(default_factory=ServerSettings)
-    client: ClientSettings = field(default_factory=ClientSettings)
-    chia: ChiaSettings = field(default_factory=ChiaSettings)
-    bot: BotSettings = field(default_factory=BotSettings)
-    copy: CopierSettings = field(default_factory=CopierSettings)
+    data_dir: Path = setting(DEFAULT_DATA_DIR, check=folder_path)   # database, certificates, outbox, logs (0700)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)   # console and log file
+    server: ServerSettings = field(default_factory=ServerSettings)      # the monitoring server (in `teafarm bot`)
+    client: ClientSettings = field(default_factory=ClientSettings)      # `teafarm client`, on every machine
+    chia: ChiaSettings = field(default_factory=ChiaSettings)            # what the client reads from chia
+    bot: BotSettings = field(default_factory=BotSettings)               # chat, alerts, /metrics, /healthz
+    copy: CopierSettings = field(default_factory=CopierSettings)        # `teafarm copy`, the plot mover
     source: Path | None = field(default=None, metadata=NOT_A_KEY)   # the file this came from (not a config key)
 
     def data_path(self, configured: Path, default_name: str) -> Path:
@@ -145,7 +145,8 @@ def find_config_file(explicit: str | None) -> Path | None:
         if not path.is_file():
             raise ConfigError(f"TEAFARM_CONFIG={env}: file does not exist")
         return path.resolve()
-    for candidate in (Path("config.yml"), USER_CONFIG):
+    # the user's own file wins over the checkout's example, so `make run` in the checkout uses it
+    for candidate in (USER_CONFIG, Path("config.yml")):
         if candidate.is_file():
             return candidate.resolve()
     return None
@@ -161,7 +162,7 @@ def load_config(explicit: str | None = None) -> Config:
 
 def describe_source(config: Config) -> str:
     if config.source is None:
-        return f"no config file found (--config, TEAFARM_CONFIG, ./config.yml, {USER_CONFIG}): using built-in defaults"
+        return f"no config file found (--config, TEAFARM_CONFIG, {USER_CONFIG}, ./config.yml): using built-in defaults"
     return f"config: {config.source}"
 
 

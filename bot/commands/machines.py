@@ -6,6 +6,7 @@ from bot.commands.base import Command, CommandContext, CommandError
 from bot.commands.farm import EMPTY_FARM, no_args
 from bot.reply import Reply, Section
 from bot.transports.base import Incoming
+from monitor.server.registry import revoked_machines
 from teafarm import units
 
 
@@ -30,10 +31,13 @@ def machines_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     info = {r["machine"]: r for r in ctx.reader.state("machine_info")}
     cpu = {r["machine"]: r for r in ctx.reader.state("cpu")}
     ram = {r["machine"]: r for r in ctx.reader.state("ram")}
+    revoked = revoked_machines(ctx.reader.path)
     lines = []
     for m in machines:
         name = m["machine"]
         state = "online" if m["connected"] else f"OFFLINE, last seen {fmt.ago(m['last_seen'], now)}"
+        if name in revoked:     # `teafarm certs revoke`: the server refuses its certificate
+            state = f"REVOKED, {state}"
         details = [f"teafarm {m['teafarm_version'] or '?'}"]
         if name in info and info[name]["os"]:
             details.append(info[name]["os"])
@@ -41,6 +45,8 @@ def machines_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
             details.append(f"cpu {cpu[name]['usage_percent']:.0f}%")
         if name in ram:
             details.append(f"ram {ram[name]['percent']:.0f}%")
+        if m["refused_events"]:   # values the store cannot keep exactly (see the server log)
+            details.append(f"{m['refused_events']:,} event{'s' if m['refused_events'] != 1 else ''} refused")
         lines.append(f"{name}: {state}; {', '.join(details)}")
     online = sum(1 for m in machines if m["connected"])
     return Reply(f"Machines ({online} of {len(machines)} online)", [Section(lines=lines)])
@@ -95,4 +101,4 @@ def smart_line(d: dict) -> str:
 
 MACHINES = Command("machines", "Every machine: online or since when gone, teafarm version, CPU and RAM", machines_command)
 DISKS = Command("disks", "Disks of every machine (or of one): usage, free space, errors, SMART health", disks_command,
-                usage="[machine]", argument="machine")
+                usage="[machine]", argument="machine", suggest="machine")

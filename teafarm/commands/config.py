@@ -11,7 +11,8 @@ def add_commands(sub, common) -> None:
     config = sub.add_parser("config", help="write or check a config file")
     actions = config.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", parents=[common], help="write a starter config (every key, with comments)")
-    init.add_argument("path", nargs="?", default="config.yml")
+    init.add_argument("path", nargs="?", default="~/.config/teafarm/config.yml",
+                      help="where to write it (default: ~/.config/teafarm/config.yml, found before ./config.yml)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=run_init)
     check = actions.add_parser("check", parents=[common], help="validate a config file")
@@ -24,7 +25,7 @@ def run_init(args: argparse.Namespace) -> int:
 
     from teafarm.typed_config import ConfigError
 
-    target = Path(args.path)
+    target = Path(args.path).expanduser()
     if target.exists() and not args.force:
         raise ConfigError(f"{target}: already exists (use --force to overwrite)")
     target.parent.mkdir(parents=True, exist_ok=True)

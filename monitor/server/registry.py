@@ -1,0 +1,212 @@
+"""The farm's certificate registry: enrolment tokens, the client certificates issued or seen, and
+which of them are revoked. One sqlite file beside the farm database, 0600, shared by `teafarm certs`
+(token, revoke, list) and the running server (enrolment, the check at every stream start).
+
+A token's secret is never stored, only its SHA-256; a token is consumed by one UPDATE that changes
+exactly one row, so of two uses at the same moment exactly one wins.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from monitor.certs import serial_hex
+from monitor.sqlite_tx import transaction
+from teafarm.typed_config import ConfigError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (
+    id TEXT PRIMARY KEY, secret_sha256 BLOB NOT NULL, name TEXT NOT NULL, created_at REAL NOT NULL,
+    expires_at REAL NOT NULL, replace_old INTEGER NOT NULL,
+    used_at REAL, used_by_key TEXT, used_by_address TEXT, serial TEXT, certificate TEXT);
+CREATE TABLE IF NOT EXISTS certificates (
+    serial TEXT PRIMARY KEY, name TEXT NOT NULL, not_after REAL NOT NULL,
+    source TEXT NOT NULL,                       -- issued (certs client), enrolled (a token), seen (at a stream start)
+    first_seen REAL, last_seen REAL, last_address TEXT, revoked_at REAL);
+CREATE INDEX IF NOT EXISTS certificates_by_name ON certificates (name);
+"""
+
+
+class Refused(Exception):
+    """An enrolment the server refuses: the one line the new machine is told."""
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    serial: str
+    name: str
+    not_after: float
+    source: str
+    last_seen: float | None
+    revoked_at: float | None
+
+
+def _create_private(path: Path) -> None:
+    """Create the file 0600 if it is missing (sqlite gives its -wal and -shm files the database's
+    mode). Never open and close an existing one: closing any descriptor of a file drops the
+    process's POSIX locks on it, those of its sqlite connections too (the server's revocation
+    watcher would then read a WAL index another process has thrown away)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def registry_path(database: Path) -> Path:
+    """Beside the farm database (like bot.db): the bot's /machines finds it from there."""
+    return database.with_name("certificates.db")
+
+
+def key_id(public_key) -> str:
+    """SHA-256 of a public key: how a retry with the same key is recognised."""
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
+
+
+def _secret_hash(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+class Registry:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        _create_private(path)
+        self.path = path
+        self.clock = clock
+        try:
+            self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"{path}: cannot open the certificate registry ({exc})") from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # ---- tokens ----
+
+    def add_token(self, token_id: str, secret: str, name: str, ttl: float, replace: bool) -> float:
+        """Store a new token for machine `name`; returns its expiry. A name with a valid certificate
+        needs `replace` (its certificates are revoked when the token is used)."""
+        valid = self.valid_certificates(name)
+        if valid and not replace:
+            raise ConfigError(f"{name} has a valid certificate (serial {valid[0].serial}): use --replace to enrol it again "
+                              "(its old certificate is revoked when the new token is used)")
+        now = self.clock()
+        self._conn.execute("INSERT INTO tokens (id, secret_sha256, name, created_at, expires_at, replace_old) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", (token_id, _secret_hash(secret), name, now, now + ttl, int(replace)))
+        return now + ttl
+
+    def enrol(self, token_id: str, secret: str, machine: str, key: str, address: str,
+              make_certificate: Callable[[str], x509.Certificate]) -> str:
+        """Consume the token for the request with public key `key` (key_id) from `address`; returns
+        the certificate (PEM) that `make_certificate(name)` made. A retry with the same key after a
+        lost reply gets the same certificate; every other use of a used or expired token is Refused."""
+        row = self._conn.execute("SELECT secret_sha256, name, expires_at, replace_old, used_at, used_by_key, certificate "
+                                 "FROM tokens WHERE id = ?", (token_id,)).fetchone()
+        # constant-time compare: the time taken says nothing about how much of the secret was right
+        if row is None or not hmac.compare_digest(row[0], _secret_hash(secret)):
+            raise Refused("unknown enrolment token (or a wrong secret)")
+        _, name, expires_at, replace_old, used_at, used_by_key, certificate = row
+        if used_at is not None:
+            if used_by_key == key and certificate:
+                return certificate
+            raise Refused(f"this enrolment token was used already, at {_when(used_at)}: ask for a new one "
+                          f"(teafarm certs token {name} --replace)")
+        now = self.clock()
+        if expires_at <= now:
+            raise Refused(f"this enrolment token expired at {_when(expires_at)}: ask for a new one (teafarm certs token {name})")
+        if machine != name:
+            raise Refused(f"this enrolment token is for machine {name!r}, not {machine!r} (set client.machine_name: {name})")
+        cert = make_certificate(name)
+        pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+        serial = serial_hex(cert.serial_number)
+        with transaction(self._conn):
+            won = self._conn.execute(
+                "UPDATE tokens SET used_at = ?, used_by_key = ?, used_by_address = ?, serial = ?, certificate = ? "
+                "WHERE id = ? AND used_at IS NULL AND expires_at > ?",
+                (now, key, address, serial, pem, token_id, now)).rowcount == 1
+            if won:
+                if replace_old:
+                    self._conn.execute("UPDATE certificates SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                                       (now, name))
+                self._insert_certificate(serial, name, cert, "enrolled")
+        if not won:      # another use got there first: a retry with this key gets its certificate, others are refused
+            return self.enrol(token_id, secret, machine, key, address, make_certificate)
+        return pem
+
+    # ---- certificates ----
+
+    def record_issued(self, cert: x509.Certificate, name: str) -> None:
+        self._insert_certificate(serial_hex(cert.serial_number), name, cert, "issued")
+
+    def _insert_certificate(self, serial: str, name: str, cert: x509.Certificate, source: str) -> None:
+        self._conn.execute("INSERT OR IGNORE INTO certificates (serial, name, not_after, source) VALUES (?, ?, ?, ?)",
+                           (serial, name, cert.not_valid_after_utc.timestamp(), source))
+
+    def seen(self, cert: x509.Certificate, name: str, address: str) -> float | None:
+        """A stream started with this certificate: record it (certificates copied by hand become
+        revocable too); returns when it was revoked, None if it is not."""
+        serial, now = serial_hex(cert.serial_number), self.clock()
+        with transaction(self._conn):
+            self._insert_certificate(serial, name, cert, "seen")
+            self._conn.execute("UPDATE certificates SET first_seen = coalesce(first_seen, ?), last_seen = ?, last_address = ? "
+                               "WHERE serial = ?", (now, now, address, serial))
+            return self._conn.execute("SELECT revoked_at FROM certificates WHERE serial = ?", (serial,)).fetchone()[0]
+
+    def revoke(self, name_or_serial: str) -> list[CertificateRow]:
+        """Revoke every certificate of machine NAME, or the one with SERIAL; returns those newly revoked."""
+        target = name_or_serial.strip().lower().replace(":", "")
+        with transaction(self._conn):
+            rows = self._rows("WHERE (name = ? OR serial = ?) AND revoked_at IS NULL", (name_or_serial, target))
+            if not rows and not self._rows("WHERE name = ? OR serial = ?", (name_or_serial, target)):
+                raise ConfigError(f"{name_or_serial}: no certificate of that machine name or serial is known "
+                                  "(`teafarm certs list` shows them)")
+            self._conn.executemany("UPDATE certificates SET revoked_at = ? WHERE serial = ?",
+                                   [(self.clock(), row.serial) for row in rows])
+        return rows
+
+    def revoked_serials(self) -> set[str]:
+        return {serial for serial, in self._conn.execute("SELECT serial FROM certificates WHERE revoked_at IS NOT NULL")}
+
+    def valid_certificates(self, name: str) -> list[CertificateRow]:
+        return self._rows("WHERE name = ? AND revoked_at IS NULL AND not_after > ?", (name, self.clock()))
+
+    def certificates(self) -> list[CertificateRow]:
+        return self._rows("", ())
+
+    def _rows(self, where: str, params: tuple) -> list[CertificateRow]:
+        return [CertificateRow(*row) for row in self._conn.execute(
+            f"SELECT serial, name, not_after, source, last_seen, revoked_at FROM certificates {where} "
+            "ORDER BY name, not_after", params)]
+
+
+def revoked_machines(database: Path) -> set[str]:
+    """Machines with a revoked certificate and no valid one (for /machines); read-only, and empty
+    while no registry exists."""
+    path = registry_path(database)
+    if not path.is_file():
+        return set()
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            return {name for name, in conn.execute(
+                "SELECT name FROM certificates GROUP BY name HAVING count(revoked_at) > 0 "
+                "AND sum(revoked_at IS NULL AND not_after > ?) = 0", (time.time(),))}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return set()
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))

@@ -1,0 +1,135 @@
+"""Revoked certificates are refused at every stream start, and a stream whose certificate is revoked
+while it runs is ended within seconds: `teafarm certs revoke` writes the registry, this reads it,
+no server restart.
+
+Every certificate a stream starts with is recorded in the registry (certificates copied by hand
+before enrolment existed can be revoked by name too).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+from cryptography.x509.oid import NameOID
+
+from monitor.certs import serial_hex
+from monitor.server.registry import Registry
+from monitor.tls import peer_certificate
+
+log = logging.getLogger(__name__)
+
+WATCH_INTERVAL = 1.0     # seconds between reads of the revoked serials while streams are open
+
+
+class Revocation:
+    def __init__(self, registry: Path) -> None:
+        self._registry = Registry(registry)
+        self._lock = threading.Lock()                       # one worker thread at a time on the connection
+        self._streams: dict[str, set[asyncio.Event]] = {}   # certificate serial -> set to end each of its open streams
+        self._watch: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._watch = asyncio.get_running_loop().create_task(self._watch_revocations(), name="revocations")
+
+    async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
+        self._registry.close()
+
+    async def admit(self, context: grpc.aio.ServicerContext) -> str | None:
+        """At the start of a call: records its certificate; returns the refusal line when the
+        certificate is revoked (None: go on)."""
+        cert = peer_certificate(context)
+        if cert is None:
+            return None          # the service refuses a call without a client certificate itself
+        name, serial = _name(cert), serial_hex(cert.serial_number)
+        try:
+            revoked_at = await asyncio.to_thread(self._locked, self._registry.seen, cert, name, context.peer())
+        except sqlite3.Error as exc:       # a busy or broken registry must not let a revoked certificate in
+            log.error("%s: cannot read the certificate registry (%s): refusing the call", name, exc)
+            return "the server cannot check certificates right now (see the server log)"
+        if revoked_at is not None:
+            log.warning("refused %s: its certificate (serial %s) is revoked", name, serial)
+            return _revoked(name, serial)
+        return None
+
+    async def until_revoked(self, context: grpc.aio.ServicerContext, requests: AsyncIterator) -> AsyncIterator:
+        """The messages of an admitted call until its certificate is revoked; then the call ends
+        with PERMISSION_DENIED. (Cancelling the handler would not do: gRPC then sends no status
+        and the client waits on a call that is over.)"""
+        cert = peer_certificate(context)
+        serial = serial_hex(cert.serial_number) if cert is not None else ""
+        revoked = asyncio.Event()
+        self._streams.setdefault(serial, set()).add(revoked)
+        revocation = asyncio.ensure_future(revoked.wait())
+        messages = requests.__aiter__()
+        read: asyncio.Future | None = None
+        try:
+            while True:
+                read = asyncio.ensure_future(messages.__anext__())
+                read.add_done_callback(_retrieved)     # a read the call's end overtook is nobody's error
+                read.add_done_callback(_seen)
+                await asyncio.wait({read, revocation}, return_when=asyncio.FIRST_COMPLETED)
+                if not read.done():
+                    read.cancel()
+                    await context.abort(grpc.StatusCode.PERMISSION_DENIED, _revoked(_name(cert), serial))
+                try:
+                    message = read.result()
+                except StopAsyncIteration:
+                    return
+                yield message
+        finally:
+            revocation.cancel()
+            if read is not None:
+                read.cancel()
+            calls = self._streams.get(serial, set())
+            calls.discard(revoked)
+            if not calls:
+                self._streams.pop(serial, None)
+
+    def _locked(self, function, *args):
+        with self._lock:
+            return function(*args)
+
+    async def _watch_revocations(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            if not self._streams:
+                continue
+            try:
+                revoked = await asyncio.to_thread(self._locked, self._registry.revoked_serials)
+            except sqlite3.Error as exc:
+                log.warning("cannot read the revoked certificates: %s", exc)
+                continue
+            for serial in revoked & self._streams.keys():
+                calls = self._streams.pop(serial)
+                log.warning("certificate %s was revoked: ending its %d open stream(s)", serial, len(calls))
+                for call in calls:
+                    call.set()
+
+
+def _seen(read: asyncio.Future) -> None:
+    # a server stopping ends the call before its last read: that read's end of stream (or "server
+    # stopped") is nobody's to await, and asyncio would log it as a traceback per stream
+    if not read.cancelled():
+        read.exception()
+
+
+def _retrieved(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+def _name(cert) -> str:
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else "?"
+
+
+def _revoked(name: str, serial: str) -> str:
+    return f"this certificate (machine {name}, serial {serial}) is revoked: enrol the machine again"

@@ -1,0 +1,211 @@
+"""Enrolment by token against a real server (in-process, real HTTPS and gRPC on loopback): a new
+machine trades a token for its certificate and connects; every misuse is refused with one line and
+the secret goes only to the farm's real server."""
+from __future__ import annotations
+
+import stat
+import threading
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from monitor.certs import CertPair, ca_pair, create_ca, issue
+from monitor.client.enrolment import enrol
+from monitor.enrol_token import EnrolToken, new_token, parse_token
+from monitor.server.enrolment import EnrolmentListener
+from monitor.server.registry import Registry
+from teafarm.typed_config import ConfigError
+from tests.helpers.backbone import client_pair, event, query, stream_events
+from tests.helpers.inprocess_server import InProcessServer
+from tests.helpers.ports import free_port
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    bot = InProcessServer(tmp_path_factory.mktemp("bot"))
+    yield bot
+    bot.stop()
+
+
+def machine_pair(folder: Path, name: str) -> CertPair:
+    return CertPair(folder / "certs" / f"{name}.crt", folder / "certs" / f"{name}.key")
+
+
+def test_a_machine_enrols_by_token_and_connects(bot, tmp_path):
+    token = bot.token("harvester-1")
+    pair, ca = machine_pair(tmp_path, "harvester-1"), tmp_path / "certs" / "ca.crt"
+    cert = enrol(token, bot.target, "harvester-1", pair, ca)
+
+    assert stat.S_IMODE(pair.key.stat().st_mode) == 0o600 and stat.S_IMODE(pair.certificate.stat().st_mode) == 0o600
+    assert ca.read_bytes() == ca_pair(bot.data_dir).certificate.read_bytes()
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    replies = stream_events(bot.app.port, pair, ca, [[event("disk", id="/mnt/a", mountpoint="/mnt/a")]], machine="harvester-1")
+    assert [r.WhichOneof("kind") for r in replies] == ["welcome", "ack"]
+    used_at, address, serial = bot.token_row(token)
+    assert used_at and address == "127.0.0.1" and serial == format(cert.serial_number, "x")
+    stored = query(bot.registry, "SELECT * FROM tokens WHERE id = ?", (token.token_id,))[0]
+    assert not any(token.secret in str(value) for value in stored)
+    assert stat.S_IMODE(bot.registry.stat().st_mode) == 0o600
+
+
+def test_a_used_token_is_refused_but_a_retry_with_the_same_key_gets_the_same_certificate(bot, tmp_path):
+    token = bot.token("harvester-2")
+    pair = machine_pair(tmp_path / "first", "harvester-2")
+    first = enrol(token, bot.target, "harvester-2", pair, tmp_path / "first" / "ca.crt")
+    pair.certificate.unlink()      # the reply was lost: the key stayed, the certificate never arrived
+    again = enrol(token, bot.target, "harvester-2", pair, tmp_path / "first" / "ca.crt")
+    assert again.serial_number == first.serial_number
+
+    with pytest.raises(ConfigError, match=r"refused: this enrolment token was used already"):
+        enrol(token, bot.target, "harvester-2", machine_pair(tmp_path / "other", "harvester-2"), tmp_path / "other" / "ca.crt")
+    assert not (tmp_path / "other" / "certs" / "harvester-2.crt").exists()
+
+
+def test_an_expired_token_is_refused(bot, tmp_path):
+    token = new_token(bot.token("unused").pin)
+    an_hour_ago = Registry(bot.registry, clock=lambda: time.time() - 3600)
+    an_hour_ago.add_token(token.token_id, token.secret, "harvester-3", 1800, replace=False)
+    an_hour_ago.close()
+    with pytest.raises(ConfigError, match=r"refused: this enrolment token expired at .*teafarm certs token harvester-3"):
+        enrol(token, bot.target, "harvester-3", machine_pair(tmp_path, "harvester-3"), tmp_path / "ca.crt")
+    assert bot.token_row(token)[0] is None
+
+
+def test_a_wrong_pin_sends_nothing(bot, tmp_path):
+    real = bot.token("harvester-4")
+    other_ca = CertPair(tmp_path / "other" / "ca.crt", tmp_path / "other" / "ca.key")
+    create_ca(other_ca)
+    from monitor.certs import ca_fingerprint
+
+    wrong = EnrolToken(real.token_id, real.secret, ca_fingerprint(other_ca.certificate.read_bytes()))
+    with pytest.raises(ConfigError, match="does not match the token's pin"):
+        enrol(wrong, bot.target, "harvester-4", machine_pair(tmp_path, "harvester-4"), tmp_path / "ca.crt")
+    assert bot.token_row(real)[0] is None
+
+
+def test_a_farm_client_certificate_posing_as_the_server_never_receives_the_secret(bot, tmp_path):
+    token = bot.token("harvester-5")
+    # a farm machine's certificate (client use only), even with the right name, serving the real CA
+    impostor = CertPair(tmp_path / "impostor.crt", tmp_path / "impostor.key")
+    issue(ca_pair(bot.data_dir), impostor, "harvester-1", ["127.0.0.1", "localhost"], server=False)
+    listener = EnrolmentListener(f"127.0.0.1:{free_port()}", impostor, ca_pair(bot.data_dir), bot.registry)
+    listener.start()
+    try:
+        with pytest.raises(ConfigError, match="not for server use|not acceptable") as refused:
+            enrol(token, f"127.0.0.1:{listener.port}", "harvester-5", machine_pair(tmp_path, "harvester-5"), tmp_path / "ca.crt")
+    finally:
+        listener.stop()
+    assert "nothing was sent" in str(refused.value)
+    assert bot.token_row(token)[0] is None      # the impostor shares the registry: a received secret would be used
+
+
+def test_of_two_concurrent_uses_exactly_one_wins(bot, tmp_path):
+    token = bot.token("harvester-6")
+    start = threading.Barrier(4)
+    results: list[object] = []
+
+    def use(number: int) -> None:
+        folder = tmp_path / str(number)
+        start.wait()
+        try:
+            results.append(enrol(token, bot.target, "harvester-6", machine_pair(folder, "harvester-6"), folder / "ca.crt"))
+        except ConfigError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=use, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    won = [r for r in results if isinstance(r, x509.Certificate)]
+    refused = [r for r in results if isinstance(r, ConfigError)]
+    assert len(won) == 1 and len(refused) == 3, results
+    assert all("used already" in str(r) for r in refused)
+
+
+def test_the_server_takes_only_the_public_key_and_names_the_certificate_by_the_token(bot, tmp_path):
+    import http.client
+    import json
+    import ssl
+
+    token = bot.token("harvester-7")
+    key = ec.generate_private_key(ec.SECP256R1())
+    greedy = (x509.CertificateSigningRequestBuilder()
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "harvester-7")]))
+              .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+              .add_extension(x509.SubjectAlternativeName([x509.DNSName("farm-bot")]), critical=False)
+              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+              .sign(key, hashes.SHA256()))
+    context = ssl.create_default_context(cafile=str(ca_pair(bot.data_dir).certificate))
+    connection = http.client.HTTPSConnection("127.0.0.1", bot.enrol_port, context=context, timeout=30)
+    body = {"token_id": token.token_id, "secret": token.secret, "machine": "harvester-7",
+            "csr": greedy.public_bytes(serialization.Encoding.PEM).decode()}
+    connection.request("POST", "/enrol", json.dumps(body), {"Content-Type": "application/json"})
+    cert = x509.load_pem_x509_certificate(json.loads(connection.getresponse().read())["certificate"].encode())
+    connection.close()
+    assert cert.public_key() == key.public_key()
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    assert cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName) \
+        == ["harvester-7"]
+
+
+def test_certs_token_checks_names_ttl_and_machines_that_have_a_certificate(bot, tmp_path):
+    with pytest.raises(ConfigError, match="machine name 'bad name'"):
+        bot.token("bad name")
+    with pytest.raises(ConfigError, match="--ttl 8d: at most 7d"):
+        bot.token("harvester-8", "--ttl", "8d")
+    assert bot.token("harvester-8", "--ttl", "7d")
+    first = bot.token("harvester-9")
+    enrol(first, bot.target, "harvester-9", machine_pair(tmp_path / "a", "harvester-9"), tmp_path / "a" / "ca.crt")
+    with pytest.raises(ConfigError, match="harvester-9 has a valid certificate .*--replace"):
+        bot.token("harvester-9")
+    old = load_serial(machine_pair(tmp_path / "a", "harvester-9"))
+    renewed = bot.token("harvester-9", "--replace")
+    enrol(renewed, bot.target, "harvester-9", machine_pair(tmp_path / "b", "harvester-9"), tmp_path / "b" / "ca.crt")
+    listing = bot.cli("certs", "list")
+    revoked_line, = [line for line in listing.splitlines() if old in line]
+    assert "harvester-9" in revoked_line and revoked_line.split()[-1] != "no"
+    with pytest.raises(ConfigError, match="this enrolment token is for machine 'harvester-10', not 'harvester-11'"):
+        enrol(bot.token("harvester-10"), bot.target, "harvester-11", machine_pair(tmp_path / "c", "harvester-11"),
+              tmp_path / "c" / "ca.crt")
+
+
+def load_serial(pair: CertPair) -> str:
+    return format(x509.load_pem_x509_certificate(pair.certificate.read_bytes()).serial_number, "x")
+
+
+def test_the_token_comes_from_a_file_or_the_environment_and_is_ignored_once_the_machine_has_its_certificate(
+        bot, tmp_path, monkeypatch, caplog):
+    import argparse
+    import logging
+
+    from teafarm.commands.client import enrol_once, read_token
+
+    monkeypatch.delenv("TEAFARM_ENROL_TOKEN", raising=False)
+    assert read_token(argparse.Namespace(enrol_file=None)) is None
+    (tmp_path / "bad.token").write_text("tf1.not-a-token\n")
+    with pytest.raises(ConfigError, match=r"--enrol-file .*bad.token: not a teafarm enrolment token"):
+        read_token(argparse.Namespace(enrol_file=str(tmp_path / "bad.token")))
+    with pytest.raises(ConfigError, match=r"--enrol-file .*missing.token: cannot read"):
+        read_token(argparse.Namespace(enrol_file=str(tmp_path / "missing.token")))
+    monkeypatch.setenv("TEAFARM_ENROL_TOKEN", "garbage")
+    with pytest.raises(ConfigError, match="TEAFARM_ENROL_TOKEN: not a teafarm enrolment token"):
+        read_token(argparse.Namespace(enrol_file=None))
+    token = bot.token("testbox")
+    monkeypatch.setenv("TEAFARM_ENROL_TOKEN", f"{token}\n")
+    assert read_token(argparse.Namespace(enrol_file=None)) == token
+
+    settings = bot.settings.client_settings()       # machine testbox, the bot's own data folder
+    client_pair(bot.data_dir, "testbox")
+    with caplog.at_level(logging.INFO):
+        enrol_once(bot.settings, token)             # the machine has its certificate: no enrolment
+    assert "the enrolment token is not needed any more" in caplog.text
+    assert bot.token_row(token)[0] is None and settings.certificate.is_file()
