@@ -73,6 +73,28 @@ def wallet(src: Sources) -> Iterator[Metric]:
             family.add_metric(machine, (r[column] or 0) / MOJO_PER_XCH)
         blocks.add_metric(machine, r["blocks_won"] or 0)
     yield from (synced, height, *amounts.values(), blocks)
+    yield wallet_transactions(src)
+
+
+# chia's TransactionType as the bot's wallet alerts group it (bot/alerts/rules/wallet.py)
+TRANSACTION_DIRECTIONS = {0: "received", 4: "received", 6: "received", 1: "sent", 5: "sent", 8: "sent",
+                          2: "reward", 3: "reward"}
+
+
+def wallet_transactions(src: Sources) -> Metric:
+    """When each machine's wallet last listed a transaction of each direction: a change is a coin
+    received, sent or a block's reward (the state keeps only the newest few, so no running count)."""
+    family = GaugeMetricFamily("teafarm_wallet_last_transaction_timestamp_seconds",
+                               "Creation time of the newest transaction the wallet lists, by direction (Unix time)",
+                               labels=[*MACHINE, "direction"])
+    newest: dict[tuple[str, str], float] = {}
+    for machine, kind, created in src.query("SELECT machine, type, created_at_time FROM wallet_transaction"):
+        direction = TRANSACTION_DIRECTIONS.get(kind or 0)
+        if direction:
+            newest[(machine, direction)] = max(newest.get((machine, direction), 0.0), created or 0.0)
+    for labels, created in sorted(newest.items()):
+        family.add_metric(list(labels), created)
+    return family
 
 
 def farmer(src: Sources) -> Iterator[Metric]:

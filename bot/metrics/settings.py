@@ -1,7 +1,9 @@
-"""Settings of the Prometheus endpoint (config section `bot.metrics`). Its constraint sits beside
-it (teafarm/typed_config.py runs it: `teafarm config check` and every start)."""
+"""Settings of the bot's HTTP endpoints: Prometheus `/metrics` (config section `bot.metrics`) and
+`/healthz` (section `bot.health`). Their constraints sit beside them (teafarm/typed_config.py runs
+them: `teafarm config check` and every start)."""
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from teafarm.typed_config import host_port, setting
@@ -25,8 +27,38 @@ class MetricsSettings:
     listen: str = setting("", check=_listen)
 
     def address(self) -> tuple[str, int] | None:
-        """(host, port) to serve on, or None when off."""
-        if not self.listen:
-            return None
-        host, _, port = self.listen.rpartition(":")
-        return (host.strip("[]") or DEFAULT_HOST), int(port)
+        return listen_address(self.listen)
+
+
+DEFAULT_HEALTH = "127.0.0.1:9916"   # Docker's HEALTHCHECK asks here (Dockerfile)
+
+
+def _loopback(text: str) -> str | None:
+    """"" (off), a port, or a host:port on this machine only: the answer says how the bot is doing,
+    so nobody else needs it, and nothing is exposed by default."""
+    problem = _listen(text)
+    if problem or not text or ":" not in text:
+        return problem
+    host = text.rpartition(":")[0].strip("[]")
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    return None if local else f"must listen on this machine only (127.0.0.1, ::1 or localhost), got {text!r}"
+
+
+@dataclass
+class HealthSettings:
+    # "" = off; a port listens on 127.0.0.1; host:port on a loopback address only
+    listen: str = setting(DEFAULT_HEALTH, check=_loopback)
+
+    def address(self) -> tuple[str, int] | None:
+        return listen_address(self.listen)
+
+
+def listen_address(listen: str) -> tuple[str, int] | None:
+    """(host, port) to serve on, or None when off."""
+    if not listen:
+        return None
+    host, _, port = listen.rpartition(":")
+    return (host.strip("[]") or DEFAULT_HOST), int(port)

@@ -7,6 +7,9 @@ smartctl still hangs is not asked again until that one is gone. `-n standby` mak
 before it touches a sleeping disk, so reading SMART never spins one up; such a disk keeps its last
 values. Where smartctl is missing or may not open the disks, the machine says so once (topic
 "smart", one log line), so the bot never takes "no SMART data" for "healthy".
+Without root, smartctl's ATA/SCSI pass-through needs the capability CAP_SYS_RAWIO and read access
+to the disks' device nodes (NVMe: CAP_SYS_ADMIN); deploy/systemd/teafarm-client.service grants
+exactly that and says how to add NVMe.
 """
 from __future__ import annotations
 
@@ -51,8 +54,9 @@ class Smartctl:
         process = await asyncio.create_subprocess_exec(executable, *args, stdin=asyncio.subprocess.DEVNULL,
                                                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         try:
-            out, _ = await asyncio.wait_for(process.communicate(), self.timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.timeout):      # not wait_for: see monitor/waits.py
+                out, _ = await process.communicate()
+        except TimeoutError:
             await self._kill(process, key)
             raise SmartctlError(f"not responding (smartctl gave no answer within {self.timeout:g} s)") from None
         except asyncio.CancelledError:
@@ -71,8 +75,9 @@ class Smartctl:
     async def _kill(self, process: asyncio.subprocess.Process, key: str) -> None:
         process.kill()
         try:
-            await asyncio.wait_for(process.wait(), KILL_GRACE)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(KILL_GRACE):
+                await process.wait()
+        except TimeoutError:
             self._hung[key] = process   # stuck in the kernel on the disk: not asked again while it lives
 
     async def stop(self) -> None:

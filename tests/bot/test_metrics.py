@@ -102,6 +102,8 @@ def fill(farm: Farm) -> int:
               event("full_node", synced=True, peak_height=6_000_000, sync_tip_height=6_000_000,
                     netspace_bytes=30 * 2**60, network="mainnet", difficulty=1000),
               event("wallet", synced=True, height=6_000_000, farmed_amount=2_000_000_000_000, blocks_won=1),
+              event("wallet_transaction", id="ab" * 32, wallet_id=1, type=0, amount=10**12, created_at_time=now - 60),
+              event("wallet_transaction", id="cd" * 32, wallet_id=1, type=1, amount=10**11, created_at_time=now - 30),
               event("farmer", running=True, harvesters_connected=1, full_node_connected=True, last_signage_point_time=now),
               event("chia_service", id="farmer", state=3, version="2.5.7"),
               event("log_health", id="debug.log:harvester", file="debug.log", parser="harvester", lines_matched=42, blind=True),
@@ -227,6 +229,8 @@ def test_machines_chain_copier_alerts_and_ingest(bot, scraped):
     assert value(scraped, "teafarm_node_peak_height", machine="farmer1") == 6_000_000
     assert value(scraped, "teafarm_netspace_bytes", machine="farmer1") == 30 * 2**60
     assert value(scraped, "teafarm_wallet_farmed_xch", machine="farmer1") == 2.0
+    assert value(scraped, "teafarm_wallet_last_transaction_timestamp_seconds", machine="farmer1", direction="sent") \
+        > value(scraped, "teafarm_wallet_last_transaction_timestamp_seconds", machine="farmer1", direction="received")
     assert value(scraped, "teafarm_expected_time_to_win_seconds") > 0
     assert value(scraped, "teafarm_pool_points", launcher_id=LAUNCHER) == 1234
     assert value(scraped, "teafarm_chia_service_state", machine="farmer1", service="farmer", state="running") == 1
