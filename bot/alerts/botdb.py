@@ -1,9 +1,12 @@
 """The bot's own sqlite file (bot.db beside the store): alert state (its table belongs to
-bot.alerts.lifecycle), outbox, mutes, cursors, rollups.
+bot.alerts.lifecycle), outbox, mutes, cursors, rollups (the daily one: bot.stats.daily).
 
 Kept apart from the store so the store keeps one writer; several connections (the alert engine,
 the command thread, `teafarm ask`) may open it at once: WAL and a busy timeout make that safe, and
 every change that must happen together runs in one BEGIN IMMEDIATE transaction.
+
+An older bot.db opens as it is: new tables are created beside the old ones, and rows queued before
+alerts had destinations keep their meaning (bot.alerts.outbox reads the transport names they hold).
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.alerts import lifecycle
+from bot.stats import daily
 from monitor.sqlite_tx import transaction
 
 HISTOGRAM_BINS = 12          # lookup-time bins of the farming rollup (bot.stats.rollup.LOOKUP_EDGES + 1)
@@ -20,12 +24,15 @@ CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL)
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY, created REAL NOT NULL, not_before REAL NOT NULL,
     machine TEXT NOT NULL, severity TEXT NOT NULL, rule TEXT NOT NULL, reply TEXT NOT NULL,
-    sent_to TEXT NOT NULL DEFAULT '[]',   -- transports that delivered it
-    only_to TEXT NOT NULL DEFAULT '',     -- JSON list: deliver only through these ('' = all)
+    sent_to TEXT NOT NULL DEFAULT '[]',   -- keys of the destinations that delivered it (bot.alerts.outbox)
+    only_to TEXT NOT NULL DEFAULT '',     -- JSON list: deliver only to these destination keys ('' = all that want it)
     done INTEGER NOT NULL DEFAULT 0,
     source_time REAL);                    -- server receive time of the event behind it (latency bench)
 CREATE INDEX IF NOT EXISTS outbox_open ON outbox (done, id);
 CREATE TABLE IF NOT EXISTS mutes (target TEXT PRIMARY KEY, until REAL NOT NULL, created REAL NOT NULL, by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subscriptions (   -- /subscribe: alerts in a user's direct message
+    transport TEXT NOT NULL, user_id TEXT NOT NULL, min_severity TEXT NOT NULL, since REAL NOT NULL,
+    PRIMARY KEY (transport, user_id));
 CREATE TABLE IF NOT EXISTS rule_memory (
     rule TEXT NOT NULL, machine TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (rule, machine, key));
@@ -50,9 +57,10 @@ def connect_botdb(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA busy_timeout = 30000")
     with transaction(conn):
-        for statement in [*SCHEMA.split(";"), lifecycle.SCHEMA]:
+        for statement in [*SCHEMA.split(";"), *lifecycle.SCHEMA.split(";"), daily.SCHEMA]:
             if statement.strip():
                 conn.execute(statement)
+        lifecycle.migrate(conn)
         for statement in farming_tables(HISTOGRAM_BINS):
             conn.execute(statement)
     return conn

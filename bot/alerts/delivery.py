@@ -1,29 +1,33 @@
-"""Delivery: outbox rows -> every transport, at least once.
+"""Delivery: outbox rows -> every destination that wants them, at least once.
 
-A row is marked delivered for a transport right after that transport accepted it, so a crash in
-between repeats that one message and nothing else. Ready alerts of one machine go out as one
-message. A transport that keeps failing is retried with backoff (at once when it reports that it
-is back up) and the other transports say so (and say when it works again). A transport not
-reached yet since the bot started is not failing: its alerts wait, uncounted. A 429 is not a
-failure either: the next try waits as long as the chat asked. A message that goes out more than
-LATE seconds after it happened (an outage, a restart, quiet hours) says when it happened.
+A destination is a chat channel, a user's direct message (/subscribe) or an Apprise URL, each with
+the least severity it wants (`bot.transports.base.Destination`). A row is marked delivered for a
+destination right after that destination accepted it, so a crash in between repeats that one
+message there and nothing else. Ready alerts of one machine go out as one message. A destination
+that keeps failing is retried with backoff (at once when its transport reports that it is back up)
+and the other transports say so (and say when it works again). A transport not reached yet since
+the bot started is not failing: its alerts wait, uncounted. A 429 is not a failure either: the next
+try waits as long as the chat asked. A message that goes out more than LATE seconds after it
+happened (an outage, a restart, quiet hours) says when it happened. Only critical and warning
+alerts make a sound: info, news and recoveries go silently, at any hour. A subscriber the platform
+no longer lets the bot write to (who blocked it, or left its servers) is unsubscribed.
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.alerts.messages import dated, merged
-from bot.alerts.outbox import enqueue, mark_delivered, ready, wanted_by
+from bot.alerts.outbox import close_unowed, enqueue, mark_delivered, owes, ready
 from bot.alerts.settings import AlertSettings
+from bot.alerts.destinations import current, unsubscribe
 from bot.reply import Reply
-from bot.transports.base import RateLimited, Transport, TransportError
+from bot.transports.base import Destination, RateLimited, Transport, TransportError, Unreachable
 from monitor.sqlite_tx import transaction
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 RETRY_FIRST = 5.0
 RETRY_MAX = 300.0
 LATE = 60.0            # seconds after its event (or its queueing) from which a message says when it happened
+AUDIBLE = ("critical", "warning")
 
 
 @dataclass
@@ -39,7 +44,6 @@ class _Failing:
     retry_at: float = 0.0
     ups: int = 0                   # the transport's `ups` at the last failure: one more means it is back, try now
     wait_until: float = 0.0        # the chat asked for a pause (429): honoured whatever else happens
-    noticed: bool = False          # the other transports were told
 
 
 class Delivery:
@@ -48,63 +52,84 @@ class Delivery:
                  executor: Executor | None = None) -> None:
         self.botdb = botdb
         self.executor = executor          # where sqlite work runs (None: on the caller's thread)
-        self.transports = transports
+        self.transports = {t.name: t for t in transports}
         self.settings = settings
         self.clock = clock
         self.on_sent = on_sent            # the latency bench watches sends through this
-        self.failing = {t.name: _Failing() for t in transports}
+        self.failing: dict[str, _Failing] = {}   # by destination key
+        self.noticed: dict[str, str] = {}         # transport -> the destination whose failures the others were told
 
-    @property
-    def names(self) -> list[str]:
-        return [t.name for t in self.transports]
+    def destinations(self) -> list[Destination]:
+        """Every current destination: the configured ones, then the subscribed direct messages."""
+        return current(self.transports.values(), self.botdb)
+
+    def failures(self, transport: str) -> int:
+        """Consecutive failures of the transport's worst destination (0: none failing)."""
+        return max((s.failures for key, s in self.failing.items() if key.split(":")[0] == transport), default=0)
 
     async def deliver(self) -> int:
-        """Send what is ready; returns how many messages went out (over all transports)."""
+        """Send what is ready; returns how many messages went out (over all destinations)."""
         now = self.clock()
         rows = await self._db(ready, self.botdb, now)
         if not rows:
             return 0
+        destinations = await self._db(self.destinations)
         sent = 0
         for group in self._groups(rows):
-            for transport in self.transports:
-                owed = [r for r in group if wanted_by(r, transport.name)]
-                state = self.failing[transport.name]
-                if not owed or transport.waiting_first or state.wait_until > now:
-                    continue
-                if state.retry_at > now and transport.ups == state.ups:
-                    continue
-                reply = merged(group[0]["machine"], [_as_sent(r, now) for r in owed])
-                try:
-                    await transport.send_alert(reply)
-                except RateLimited as exc:
-                    state.wait_until = now + exc.retry_after
-                    log.info("transport %s asks to wait %.0f s before the next alert", transport.name, exc.retry_after)
-                    continue
-                except TransportError as exc:
-                    state.ups = transport.ups
-                    await self._db(self._failed, transport.name, str(exc), now)
-                    continue
-                except Exception as exc:  # a transport bug must not stop the other transports
-                    log.exception("transport %s failed to send an alert", transport.name)
-                    state.ups = transport.ups
-                    await self._db(self._failed, transport.name, f"internal error: {type(exc).__name__}", now)
-                    continue
-                await self._db(self._mark, [r["id"] for r in owed], transport.name)
-                sent += 1
-                if self.on_sent:
-                    self.on_sent(owed)
-                await self._db(self._succeeded, transport.name, now)
-        await self._db(self._close_unowed, rows)
+            for destination in destinations:
+                owed = [r for r in group if owes(r, destination)]
+                if owed and await self._send(destination, owed, destinations, now):
+                    sent += 1
+        await self._db(self._close_unowed, rows, destinations)
         return sent
+
+    async def _send(self, destination: Destination, owed: list[sqlite3.Row], destinations: list[Destination],
+                    now: float) -> bool:
+        transport = self.transports[destination.transport]
+        state = self.failing.setdefault(destination.key, _Failing())
+        if transport.waiting_first or state.wait_until > now:
+            return False
+        if state.retry_at > now and transport.ups == state.ups:
+            return False
+        reply = merged(owed[0]["machine"], [_as_sent(r, now) for r in owed])
+        if reply.severity not in AUDIBLE:
+            reply = replace(reply, silent=True)
+        try:
+            await transport.send_to(destination, reply)
+        except RateLimited as exc:
+            state.wait_until = now + exc.retry_after
+            log.info("%s asks to wait %.0f s before the next alert", destination.name, exc.retry_after)
+            return False
+        except Unreachable as exc:      # the user blocked the bot or left its servers: retrying cannot help
+            log.warning("%s: ending the subscription: %s", destination.name, exc)
+            await self._db(unsubscribe, self.botdb, destination.transport, destination.address)
+            return False
+        except TransportError as exc:
+            state.ups = transport.ups
+            await self._db(self._failed, destination, str(exc), destinations, now)
+            return False
+        except Exception as exc:  # a transport bug must not stop the other destinations
+            log.exception("%s: sending an alert failed", destination.name)
+            state.ups = transport.ups
+            await self._db(self._failed, destination, f"internal error: {type(exc).__name__}", destinations, now)
+            return False
+        await self._db(self._mark, [r["id"] for r in owed], destination, destinations)
+        if self.on_sent:
+            self.on_sent(owed)
+        await self._db(self._succeeded, destination, destinations, now)
+        return True
 
     async def _db(self, function, *args):
         if self.executor is None:
             return function(*args)
         return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
 
-    def _mark(self, ids: list[int], transport: str) -> None:
+    def _mark(self, ids: list[int], destination: Destination, destinations: list[Destination]) -> None:
         with transaction(self.botdb):
-            mark_delivered(self.botdb, ids, transport, self.names)
+            mark_delivered(self.botdb, ids, destination, destinations)
+
+    def _close_unowed(self, rows: list[sqlite3.Row], destinations: list[Destination]) -> None:
+        close_unowed(self.botdb, rows, destinations)
 
     @staticmethod
     def _groups(rows: list[sqlite3.Row]) -> list[list[sqlite3.Row]]:
@@ -119,40 +144,42 @@ class Delivery:
                 groups.append([row])
         return sorted(groups + list(by_machine.values()), key=lambda g: g[0]["id"])
 
-    def _close_unowed(self, rows: list[sqlite3.Row]) -> None:
-        """Rows meant only for transports that no longer exist would wait forever: close them."""
-        stale = [r["id"] for r in rows if r["only_to"] and not set(json.loads(r["only_to"])) & set(self.names)]
-        if stale:
-            with transaction(self.botdb):
-                self.botdb.executemany("UPDATE outbox SET done = 1 WHERE id = ?", [(i,) for i in stale])
-
-    def _failed(self, name: str, error: str, now: float) -> None:
-        state = self.failing[name]
+    def _failed(self, destination: Destination, error: str, destinations: list[Destination], now: float) -> None:
+        state = self.failing[destination.key]
         state.failures += 1
         state.retry_at = now + min(RETRY_FIRST * 2 ** (state.failures - 1), RETRY_MAX)
-        log.warning("transport %s failed (%d in a row): %s", name, state.failures, error)
-        others = [n for n in self.names if n != name]
-        if state.failures >= self.settings.transport_failures and not state.noticed and others:
-            state.noticed = True
-            self._notice(Reply.text(f"{name} keeps failing", f"{state.failures} sends in a row failed: {error}",
-                                    "alerts are kept and will be sent there when it works again", severity="warning"),
-                         others, now)
+        log.warning("%s failed (%d in a row): %s", destination.name, state.failures, error)
+        name = destination.transport
+        if state.failures >= self.settings.transport_failures and name not in self.noticed:
+            others = _elsewhere(destinations, name)
+            if others:
+                self.noticed[name] = destination.key
+                where = "" if destination.name == name else f"{destination.name}: "
+                self._notice(Reply.text(f"{name} keeps failing", f"{where}{state.failures} sends in a row failed: {error}",
+                                        "alerts are kept and will be sent there when it works again", severity="warning"),
+                             others, now)
 
-    def _succeeded(self, name: str, now: float) -> None:
-        state = self.failing[name]
-        if state.noticed:
+    def _succeeded(self, destination: Destination, destinations: list[Destination], now: float) -> None:
+        name = destination.transport
+        if self.noticed.get(name) == destination.key:
+            del self.noticed[name]
             self._notice(Reply.text(f"{name} works again", "the alerts it missed are being delivered", severity="ok"),
-                         [n for n in self.names if n != name], now)
-        self.failing[name] = _Failing()
+                         _elsewhere(destinations, name), now)
+        self.failing[destination.key] = _Failing()
 
     def _notice(self, reply: Reply, to: list[str], now: float) -> None:
         with transaction(self.botdb):
             enqueue(self.botdb, reply, "", "transport_failing", now, now, only_to=to)
 
 
+def _elsewhere(destinations: list[Destination], transport: str) -> list[str]:
+    """Where a notice about `transport` goes: the configured destinations of the other transports."""
+    return [d.key for d in destinations if d.transport != transport and not d.direct]
+
+
 def _as_sent(row: sqlite3.Row, now: float) -> Reply:
     """The row's reply, saying when it happened if that is well before now (rendered at send time:
     only then is it known to be late)."""
     reply = Reply.from_json(row["reply"])
-    happened = row["source_time"] or row["created"]
+    happened = reply.at or row["source_time"] or row["created"]     # at: the event's own time (a client's backlog)
     return dated(reply, happened, now) if now - happened > LATE else reply

@@ -58,7 +58,8 @@ class AlertSettings:
     quiet_hours: str = setting("", check=_quiet_hours)               # e.g. "23:00-07:00" (bot's local time): non-critical alerts wait until the end
     daily_summary: str = setting("08:00", check=_hh_mm)              # local time of the daily summary ("" = none)
     heartbeat_url: str = setting("", check=http_url)                 # called (HTTP GET) every minute, for an outside dead-man's switch ("" = none)
-    transport_failures: int = setting(3, check=count(1))             # consecutive failed sends before the other transports say one is failing
+    transport_failures: int = setting(3, check=count(1))             # consecutive failed sends to a destination before the other transports say it is failing
+    startup_message: bool = False                                    # say "teafarm bot started" (silently) in the alert channels at every start
     machine_silent: float = setting(180.0, check=seconds())          # seconds without a message (clients send a heartbeat every 30 s) before "machine silent"
     disk_full_percent: float = setting(95.0, check=_percent(True))   # disk almost full at this usage
     ram_full_percent: float = setting(95.0, check=_percent(True))    # RAM full at this usage

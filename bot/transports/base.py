@@ -1,8 +1,9 @@
 """The seam between chat transports and the command layer.
 
 A transport turns what a chat user typed into an `Incoming`, hands it to the one `CommandHandler`,
-renders the `Reply` for its chat and sends it; it also delivers alerts. Everything above this seam
-(commands, alert engine, outbox) is transport-neutral.
+renders the `Reply` for its chat and sends it; it also delivers alerts, one `Destination` at a time
+(`send_to`: a channel or chat it is configured with, a user's direct message, an Apprise URL).
+Everything above this seam (commands, alert engine, outbox) is transport-neutral.
 
 Two things every transport shares live here, so each chat library only has to report what happened:
 - staying connected (`Transport.keep_connected`): a start that fails, or a connection the library
@@ -14,13 +15,14 @@ Two things every transport shares live here, so each chat library only has to re
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from bot.reply import Reply
+from bot.reply import ErrorReply, Reply
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,11 @@ class Incoming:
 
 
 CommandHandler = Callable[[Incoming], Awaitable[Reply]]
+Suggester = Callable[[Incoming, str, str], Awaitable[list[str]]]   # (who is typing, what kind, typed so far) -> names
+
+
+async def no_suggestions(incoming: Incoming, kind: str, typed: str) -> list[str]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class CommandSpec:
     description: str               # one line shown in the chat's command picker
     argument: str = ""             # name of the one optional free-text argument ("window"); "" = none
     argument_description: str = ""
+    choices: tuple[str, ...] = ()  # the argument's only values, offered as a list (Discord choices)
+    suggest: str = ""              # what to suggest as the argument is typed ("machine", "target", ...: autocomplete)
 
 
 class TransportError(Exception):
@@ -63,6 +72,47 @@ class RateLimited(TransportError):
 
 class Refused(TransportError):
     """The chat refused the configuration (a wrong token, a missing intent): trying again cannot help."""
+
+
+class Unreachable(TransportError):
+    """The platform will not open this user's direct message (the user never started the Telegram bot,
+    shares no server with the Discord bot, or blocked it); the message says what the user can do."""
+
+
+SEVERITY_RANK = {"critical": 2, "warning": 1, "info": 0, "ok": 0}   # "ok" (recoveries) counts as info
+MIN_SEVERITIES = ("critical", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One place alerts go: a chat channel, a user's direct message or an Apprise URL, with the least
+    severity it wants. The outbox records delivery per destination under `key`."""
+    transport: str                 # the transport that reaches it: "discord", "telegram", "console", "apprise"
+    address: str = ""              # channel / chat id, the user id of a direct message, the Apprise URL; "" = the transport's one place
+    direct: bool = False           # a user's direct message (address is the user id)
+    min_severity: str = "info"
+    label: str = ""                # how logs and /test name it (secrets masked); "" = from the fields
+    since: float = 0.0             # outbox rows queued before this time are not owed to it (a new subscription)
+
+    @property
+    def key(self) -> str:
+        """Stable across restarts; an Apprise URL's key is a hash (bot.db never holds its secrets)."""
+        if not self.address:
+            return self.transport
+        if self.transport == "apprise":
+            return "apprise:" + hashlib.sha256(self.address.encode()).hexdigest()[:16]
+        return f"{self.transport}:{'dm:' if self.direct else ''}{self.address}"
+
+    @property
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        if not self.address:
+            return self.transport
+        return f"{self.transport} {'direct message to user' if self.direct else 'chat'} {self.address}"
+
+    def wants(self, severity: str) -> bool:
+        return SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK[self.min_severity]
 
 
 REPLY_PATIENCE = 14 * 60.0   # seconds a command reply may wait out 429s (Discord's interaction token lasts 15 min)
@@ -111,6 +161,7 @@ class Transport(ABC):
         """`backoff` between connection attempts and `sleep` for rate-limit waits: tests shorten the one
         and pass a recording, instant `sleep` for the other."""
         self.health = Health()
+        self.suggest: Suggester = no_suggestions   # autocomplete; the bot sets its access-checked one
         self.backoff = backoff
         self.sleep = sleep
         self.waiting_first = False     # kept connected but never reached yet: its alerts wait, uncounted
@@ -142,6 +193,19 @@ class Transport(ABC):
     @abstractmethod
     async def stop(self) -> None:
         """Disconnect; safe to call when start failed or never ran."""
+
+    def alert_destinations(self) -> list[Destination]:
+        """Where this transport sends alerts by configuration (channels, chats, URLs); by default its one
+        place (the console prints them)."""
+        return [Destination(self.name)]
+
+    async def send_to(self, destination: Destination, reply: Reply) -> None:
+        """Deliver one alert to one destination (one of `alert_destinations()`, or a user's direct
+        message); raises like `send_alert`, and Unreachable when a direct message cannot be opened.
+        By default the transport's one place."""
+        if destination.direct:
+            raise Unreachable(f"{self.name} has no direct messages")
+        await self.send_alert(reply)
 
     # ---- staying connected ------------------------------------------------------------------------
 
@@ -254,7 +318,7 @@ def command_line(command: str, argument: str = "") -> str:
     return "/" + command.lstrip("/").lower() + (" " + argument if argument else "")
 
 
-INTERNAL_ERROR = Reply("internal error, see the bot log", severity="warning")
+INTERNAL_ERROR = ErrorReply("internal error, see the bot log", severity="warning")
 
 
 async def answer(handler: CommandHandler, incoming: Incoming) -> Reply:

@@ -1,4 +1,5 @@
-"""The console: command lines from stdin, replies and alerts as plain text on stdout.
+"""The console: command lines from stdin, replies and alerts as plain text on stdout (charts as PNG
+files, their paths printed: bot.transports.image_files).
 
 The default when no chat token is set (`teafarm up` on a fresh machine). stdin is read by a daemon
 thread so the event loop never blocks on it; a closed stdin (a service, `< /dev/null`) only ends
@@ -13,9 +14,9 @@ import sys
 import threading
 from typing import TextIO
 
-from bot import render
 from bot.reply import Reply
 from bot.transports.base import CommandHandler, Incoming, Transport, TransportError, answer, command_line
+from bot.transports.image_files import plain_with_files
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,12 @@ class ConsoleTransport(Transport):
     async def _answer(self, handler: CommandHandler, incoming: Incoming) -> None:
         reply = await answer(handler, incoming)
         try:
-            self._print(render.plain(reply))
+            self._print(plain_with_files(reply))
         except TransportError as exc:
             log.warning("console: reply to %r lost: %s", incoming.text, exc)
 
     async def send_alert(self, reply: Reply) -> None:
-        self._print(render.plain(reply))
+        self._print(plain_with_files(reply))
 
     def _print(self, text: str) -> None:
         try:

@@ -1,8 +1,12 @@
-"""Discord through discord.py: slash commands and prefix commands ("!farm"), alerts to channels.
+"""Discord through discord.py: slash commands and prefix commands ("!farm"), alerts to channels and
+users' direct messages.
 
 Slash commands are synced to the configured guilds at start (instant) or globally (slow to
-appear). Every reply is Discord markdown split under 2,000 characters, sent with mentions
-disabled so a farm string like "@everyone" pings nobody.
+appear). Every reply is a set of embeds within Discord's limits (bot/render.py), its pictures
+attached and its buttons under the last message, sent with mentions disabled so a farm string like
+"@everyone" pings nobody (a critical alert in a channel pings exactly `mention_ids`). Presses come
+back through PressButton (registered at every start: old messages' buttons keep working) as
+"/press <action>:<target>"; refusals and errors go only to the one who asked (ephemeral).
 
 429s up to MAX_RATE_LIMIT_WAIT are waited out inside discord.py; a longer one comes back as
 RateLimited, which replies wait out (Transport.send_patiently) and alerts hand back to the outbox
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import logging
 from typing import Awaitable, Callable, Sequence
 
@@ -24,10 +29,10 @@ import discord
 from discord import app_commands
 
 from bot import render
-from bot.reply import Reply
+from bot.reply import Button, ErrorReply, Image, Reply
 from bot.transports.base import ALERT_PATIENCE, REPLY_PATIENCE, Backoff, CommandHandler, CommandSpec, \
-    Incoming, RateLimited, Refused, Sleep, Transport, TransportError, answer, command_line
-from bot.transports.settings import DiscordSettings
+    Destination, Incoming, RateLimited, Refused, Sleep, Transport, TransportError, Unreachable, answer, command_line
+from bot.transports.settings import DiscordSettings, alert_places
 from teafarm.typed_config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -35,6 +40,11 @@ log = logging.getLogger(__name__)
 READY_WAIT = 30.0              # seconds start() waits for the gateway before carrying on in the background
 MAX_RATE_LIMIT_WAIT = ALERT_PATIENCE   # longer 429 waits raise RateLimited instead of sleeping inside discord.py
 DESCRIPTION_LIMIT = 100       # characters of a slash command's or option's description
+CHOICES_LIMIT = 25            # choices of an option, and autocomplete suggestions
+CHOICE_NAME_LIMIT = 100
+BUTTONS_LIMIT = 25            # buttons under a message (5 rows of 5)
+BUTTON_LABEL_LIMIT = 80
+CUSTOM_ID_LIMIT = 100
 GATEWAY_BAD_TOKEN = 4004
 GATEWAY_DISALLOWED_INTENTS = 4014
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -52,7 +62,10 @@ class DiscordTransport(Transport):
         self._commands = list(commands)
         self._guild_ready_timeout = guild_ready_timeout
         self._guild_ids = _snowflakes(settings.guild_ids, "bot.discord.guild_ids")
-        self._alert_channel_ids = _snowflakes(settings.alert_channel_ids, "bot.discord.alert_channel_ids")
+        _snowflakes(settings.alert_channel_ids, "bot.discord.alert_channel_ids")     # one clear line for a wrong id
+        _snowflakes([c.id for c in settings.alert_channels], "bot.discord.alert_channels")
+        self._destinations = alert_places(self.name, settings.alert_channel_ids, settings.alert_channels)
+        self._mention_ids = _snowflakes(settings.mention_ids, "bot.discord.mention_ids")
         self._handler: CommandHandler | None = None
         self._runner: asyncio.Task | None = None
         self._ready = asyncio.Event()
@@ -68,6 +81,9 @@ class DiscordTransport(Transport):
         self.tree = app_commands.CommandTree(self.client)
         for spec in self._commands:
             self.tree.add_command(self._slash_command(spec))
+        # buttons of every message ever sent, this run or an earlier one, come back through PressButton
+        self.client.add_dynamic_items(PressButton)
+        self.client.teafarm_press = self._on_press
         self.client.setup_hook = self._sync_commands
         self.client.on_ready = self._on_ready
         self.client.on_resumed = self._on_ready
@@ -77,8 +93,8 @@ class DiscordTransport(Transport):
     # ---- connection ----------------------------------------------------------------------------
 
     async def start(self, handler: CommandHandler) -> None:
-        if self._handler is None and not self._alert_channel_ids:     # said once, not at every reconnect
-            log.warning("discord: bot.discord.alert_channel_ids is empty: no alerts go to Discord")
+        if self._handler is None and not self._destinations:     # said once, not at every reconnect
+            log.warning("discord: bot.discord.alert_channel_ids and alert_channels are empty: no alerts go to Discord channels")
         self._handler = handler
         if self.client.is_closed():            # an earlier attempt (kept connected) ended
             self._new_client()
@@ -151,22 +167,67 @@ class DiscordTransport(Transport):
             @app_commands.describe(argument=(spec.argument_description or spec.argument)[:DESCRIPTION_LIMIT])
             async def callback(interaction: discord.Interaction, argument: str | None = None) -> None:
                 await self._on_slash(interaction, command_line(spec.name, argument or ""))
+            if spec.choices:          # a fixed set: Discord offers exactly these
+                callback = app_commands.choices(argument=[app_commands.Choice(name=c, value=c)
+                                                          for c in spec.choices[:CHOICES_LIMIT]])(callback)
+            elif spec.suggest:        # names from the farm, offered as the user types
+                async def suggest(interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+                    names = await self.suggest(self._incoming(interaction, command_line(spec.name)), spec.suggest, typed)
+                    return [app_commands.Choice(name=n[:CHOICE_NAME_LIMIT], value=n[:CHOICE_NAME_LIMIT])
+                            for n in names[:CHOICES_LIMIT]]
+                callback = app_commands.autocomplete(argument=suggest)(callback)
         else:
             async def callback(interaction: discord.Interaction) -> None:
                 await self._on_slash(interaction, command_line(spec.name))
         # Discord refuses the whole sync when one description passes 100 characters
         return app_commands.Command(name=spec.name, description=spec.description[:DESCRIPTION_LIMIT], callback=callback)
 
+    def _incoming(self, interaction: discord.Interaction, text: str) -> Incoming:
+        return Incoming(self.name, str(interaction.channel_id), str(interaction.user.id), interaction.user.name,
+                        text, is_dm=interaction.guild_id is None)
+
     async def _on_slash(self, interaction: discord.Interaction, text: str) -> None:
-        incoming = Incoming(self.name, str(interaction.channel_id), str(interaction.user.id), interaction.user.name,
-                            text, is_dm=interaction.guild_id is None)
+        incoming = self._incoming(interaction, text)
         try:
             await interaction.response.defer(thinking=True)    # Discord drops an interaction unanswered for 3 s
         except SEND_ERRORS as exc:
             self._reply_failed(incoming, exc)
             return
         reply = await answer(self._handler, incoming)
-        await self._reply(incoming, reply, lambda piece: interaction.followup.send(piece, allowed_mentions=NO_MENTIONS))
+        if isinstance(reply, ErrorReply):
+            # only the one who asked sees a refusal or an error: the public "thinking" message goes
+            try:
+                await interaction.delete_original_response()
+            except SEND_ERRORS as exc:
+                self._reply_failed(incoming, exc)
+                return
+            await self._reply(incoming, reply, functools.partial(interaction.followup.send, ephemeral=True))
+            return
+        await self._reply(incoming, reply, interaction.followup.send)
+
+    async def _on_press(self, interaction: discord.Interaction, data: str) -> None:
+        """A button under one of our messages: handled like the command it stands for (access checks
+        included); a refusal or an error is shown to the presser only and changes nothing."""
+        incoming = self._incoming(interaction, command_line("press", data))
+        try:
+            await interaction.response.defer()               # "the message will be updated"
+            reply = await answer(self._handler, incoming)
+            action, _ = Button.parse(data)
+            if isinstance(reply, ErrorReply):
+                await interaction.followup.send(render.plain(reply), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            elif action == "refresh":           # the message becomes the fresh answer
+                (embeds, *rest) = render.discord_embeds(reply)
+                await interaction.edit_original_response(
+                    embeds=[discord.Embed.from_dict(e) for e in embeds], view=_view(reply),
+                    attachments=_files(reply.images), allowed_mentions=NO_MENTIONS)
+            else:                               # the message keeps what it said and shows what was done
+                embeds = list(interaction.message.embeds) if interaction.message else []
+                if embeds:
+                    embeds[-1] = embeds[-1].copy().add_field(name=reply.title, value="\n".join(
+                        line for s in reply.sections for line in s.lines)[:1024] or "\u200b", inline=False)
+                await interaction.edit_original_response(embeds=embeds, allowed_mentions=NO_MENTIONS)
+        except SEND_ERRORS as exc:
+            self._reply_failed(incoming, exc)
 
     async def _on_message(self, message: discord.Message) -> None:
         prefix = self._settings.prefix
@@ -178,12 +239,12 @@ class DiscordTransport(Transport):
         incoming = Incoming(self.name, str(message.channel.id), str(message.author.id), message.author.name,
                             command_line(command, argument), is_dm=message.guild is None)
         reply = await answer(self._handler, incoming)
-        await self._reply(incoming, reply, lambda piece: message.channel.send(piece, allowed_mentions=NO_MENTIONS))
+        await self._reply(incoming, reply, message.channel.send)
 
-    async def _reply(self, incoming: Incoming, reply: Reply, send: Callable[[str], Awaitable]) -> None:
+    async def _reply(self, incoming: Incoming, reply: Reply, send: Callable[..., Awaitable]) -> None:
         try:
-            for piece in pieces(reply):
-                await self.send_patiently(functools.partial(_sent, send, piece), REPLY_PATIENCE)
+            for message in messages(reply):
+                await self.send_patiently(functools.partial(_sent, send, message), REPLY_PATIENCE)
         except TransportError as exc:
             self._reply_failed(incoming, exc)
             return
@@ -197,30 +258,71 @@ class DiscordTransport(Transport):
     # ---- alerts ------------------------------------------------------------------------------------
 
     async def send_alert(self, reply: Reply) -> None:
+        for destination in self._destinations:
+            await self.send_to(destination, reply)
+
+    def alert_destinations(self) -> list[Destination]:
+        return list(self._destinations)
+
+    async def send_to(self, destination: Destination, reply: Reply) -> None:
+        """A channel, or a user's direct message. Critical alerts in a channel ping `mention_ids` (and
+        only them); info, news and recoveries arrive without a sound (`reply.silent`)."""
         if self.client.user is None or self.client.is_closed():
             raise TransportError("discord: not connected")
         try:
-            for channel_id in self._alert_channel_ids:
-                channel = self.client.get_partial_messageable(channel_id)   # REST only: no cache needed
-                send = functools.partial(channel.send, allowed_mentions=NO_MENTIONS)
-                for piece in pieces(reply):
-                    await self.send_patiently(functools.partial(_sent, send, piece), ALERT_PATIENCE)
+            channel = await self._channel(destination)
+            send = functools.partial(channel.send, silent=reply.silent)
+            for index, message in enumerate(messages(reply)):
+                if index == 0 and reply.severity == "critical" and not destination.direct:
+                    message["mention"] = self._mention_ids
+                await self.send_patiently(functools.partial(_sent, send, message), ALERT_PATIENCE)
         except RateLimited:
             raise                      # not a failure: the outbox waits as long as Discord asked
         except TransportError as exc:
+            if destination.direct and isinstance(exc.__cause__, discord.Forbidden):   # 50007: not to this user
+                raise Unreachable("Discord does not let the bot write to you: share a server with it and allow "
+                                  "direct messages from its members (Privacy Settings), then /subscribe again") from exc
             self.health.failed(str(exc))
-            raise TransportError(f"discord: alert not delivered: {exc}") from exc
+            raise TransportError(f"discord: alert not delivered to {destination.name}: {exc}") from exc
         self.health.succeeded()
 
+    async def _channel(self, destination: Destination) -> discord.abc.Messageable:
+        if not destination.direct:
+            return self.client.get_partial_messageable(int(destination.address))   # REST only: no cache needed
+        try:
+            return await self.client.create_dm(discord.Object(int(destination.address)))
+        except SEND_ERRORS as exc:
+            raise TransportError(f"cannot open a direct message: {exc}") from exc
 
-def pieces(reply: Reply) -> list[str]:
-    return render.split(render.discord_markdown(reply), render.DISCORD_LIMIT, render.MARKDOWN_FENCE)
+
+def messages(reply: Reply) -> list[dict]:
+    """The keyword arguments of each message the reply takes: its embeds, the pictures with the first,
+    the buttons under the last (files and views are made anew for every try: a sent File is used up)."""
+    groups = render.discord_embeds(reply)
+    out: list[dict] = []
+    for index, embeds in enumerate(groups):
+        message: dict = {"embeds": embeds}
+        if index == 0 and reply.images:
+            message["files"] = reply.images
+        if index == len(groups) - 1 and reply.buttons:
+            message["view_of"] = reply
+        out.append(message)
+    return out
 
 
-async def _sent(send: Callable[[str], Awaitable], piece: str) -> None:
+async def _sent(send: Callable[..., Awaitable], message: dict) -> None:
     """One message through discord.py; its errors as the transport's (a 429 as RateLimited)."""
+    kwargs: dict = {"embeds": [discord.Embed.from_dict(e) for e in message["embeds"]], "allowed_mentions": NO_MENTIONS}
+    if "files" in message:
+        kwargs["files"] = _files(message["files"])
+    if "view_of" in message:
+        kwargs["view"] = _view(message["view_of"])
+    if message.get("mention"):     # a critical alert: ping exactly these users, never @everyone, @here or a role
+        kwargs["content"] = " ".join(f"<@{i}>" for i in message["mention"])
+        kwargs["allowed_mentions"] = discord.AllowedMentions(everyone=False, roles=False, replied_user=False,
+                                                             users=[discord.Object(i) for i in message["mention"]])
     try:
-        await send(piece)
+        await send(**kwargs)
     except discord.RateLimited as exc:                   # longer than MAX_RATE_LIMIT_WAIT: not slept inside
         raise RateLimited(f"rate limited for {exc.retry_after:.0f} s", exc.retry_after) from exc
     except discord.HTTPException as exc:
@@ -229,6 +331,38 @@ async def _sent(send: Callable[[str], Awaitable], piece: str) -> None:
         raise TransportError(str(exc)) from exc
     except SEND_ERRORS as exc:
         raise TransportError(str(exc) or type(exc).__name__) from exc
+
+
+class PressButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<data>[a-z0-9]+:.*)"):
+    """A button of ours (custom_id "ack:17"); registered with every client at start, so the buttons of
+    messages sent before a restart keep working."""
+
+    def __init__(self, data: str, label: str = "") -> None:
+        super().__init__(discord.ui.Button(label=label or data, custom_id=data, style=discord.ButtonStyle.secondary))
+        self.data = data
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match) -> "PressButton":
+        return cls(match["data"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.client.teafarm_press(interaction, self.data)
+
+
+def _view(reply: Reply) -> discord.ui.View | None:
+    """The reply's buttons (Discord: 25 at most, custom ids of 100 characters)."""
+    if not reply.buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in reply.buttons[:BUTTONS_LIMIT]:
+        if len(button.data) <= CUSTOM_ID_LIMIT:
+            view.add_item(PressButton(button.data, button.label[:BUTTON_LABEL_LIMIT]))
+    return view
+
+
+def _files(images: list[Image]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(i.png), filename=i.name, description=i.alt or None) for i in images]
 
 
 def _retry_after(exc: discord.HTTPException) -> float:

@@ -1,5 +1,6 @@
 """Which transports `teafarm bot` runs: Discord and/or Telegram when their token is set, the
-console when neither is (or when bot.console.enabled asks for it too)."""
+console when neither is (or when bot.console.enabled asks for it too), and Apprise for alerts when
+URLs are listed."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -20,4 +21,7 @@ def build_transports(settings: BotSettings, commands: Sequence[CommandSpec] = ()
         transports.append(TelegramTransport(settings.telegram, commands))
     if not transports or settings.console.enabled:
         transports.append(ConsoleTransport())
+    if settings.apprise.urls:         # alerts only: the console still answers commands when no chat is set
+        from bot.transports.apprise_transport import AppriseTransport
+        transports.append(AppriseTransport(settings.apprise.urls))
     return transports

@@ -1,7 +1,9 @@
 """Telegram through python-telegram-bot: /commands by long polling, replies and alerts as HTML.
 
 Every farm and user string is HTML-escaped by bot.render; messages are split under Telegram's
-4,096 limit. PTB's AIORateLimiter paces the sends (Telegram's 30 messages/s, 20/min per group);
+4,096 limit (counted on the text as shown), threaded to the question, in its forum topic; pictures
+go as photos, buttons as an inline keyboard whose presses come back as "/press <action>:<target>".
+PTB's AIORateLimiter paces the sends (Telegram's 30 messages/s, 20/min per group);
 a 429 comes back to the transport as RateLimited and is waited out as long as Telegram asks
 (Transport.send_patiently), for replies and alerts alike. Staying connected: a start that fails
 is tried again by Transport.keep_connected; after a drop PTB polls again by itself.
@@ -12,26 +14,57 @@ import asyncio
 import functools
 import logging
 import warnings
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Sequence
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, \
+    ReplyParameters, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, CommandHandler as PTBCommandHandler, ContextTypes, \
-    MessageHandler, filters
+from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, CommandHandler as PTBCommandHandler, \
+    ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import render
-from bot.reply import Reply
+from bot.reply import Button, ErrorReply, Reply
 from bot.transports.base import ALERT_PATIENCE, REPLY_PATIENCE, Backoff, CommandHandler, CommandSpec, Incoming, \
-    RateLimited, Refused, Sleep, Transport, TransportError, answer, command_line
-from bot.transports.settings import TelegramSettings
+    Destination, RateLimited, Refused, Sleep, Transport, TransportError, Unreachable, answer, command_line
+from bot.transports.settings import TelegramSettings, alert_places
 
 log = logging.getLogger(__name__)
 
 DESCRIPTION_LIMIT = 256    # characters of a command's description in Telegram's menu
+CALLBACK_DATA_LIMIT = 64   # bytes of a button's callback_data
+CALLBACK_ANSWER_LIMIT = 200   # characters of the note shown when a button is pressed
+CAPTION_LIMIT = 1024       # characters of a photo's caption
+BUTTONS_PER_ROW = 3
+
+
+@dataclass(frozen=True)
+class _Thread:
+    """Where an answer goes: threaded to the question, in the forum topic it was asked in."""
+    question: int | None = None        # message id of the command
+    topic: int | None = None           # message_thread_id of a forum topic
+
+    def placing(self, first: bool) -> dict:
+        placing: dict = {"message_thread_id": self.topic} if self.topic else {}
+        if first and self.question:
+            placing["reply_parameters"] = ReplyParameters(self.question, allow_sending_without_reply=True)
+        return placing
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's buttons as an inline keyboard; a button whose data passes Telegram's 64 bytes is left out."""
+    buttons = [InlineKeyboardButton(b.label, callback_data=b.data) for b in reply.buttons
+               if len(b.data.encode()) <= CALLBACK_DATA_LIMIT]
+    if len(buttons) < len(reply.buttons):
+        log.warning("telegram: %d button(s) left out: callback data over %d bytes",
+                    len(reply.buttons) - len(buttons), CALLBACK_DATA_LIMIT)
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([buttons[i:i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)])
 
 
 class TelegramTransport(Transport):
@@ -44,6 +77,7 @@ class TelegramTransport(Transport):
         self._commands = list(commands)
         self._handler: CommandHandler | None = None
         self._poll_failing = False
+        self._destinations = alert_places(self.name, settings.alert_chat_ids, settings.alert_chats)
         base = settings.api_base_url.rstrip("/")
         # PTB appends "<token>/<method>"; local Bot API servers use the same layout
         self.application = (Application.builder().token(settings.token)
@@ -58,11 +92,12 @@ class TelegramTransport(Transport):
                 PTBCommandHandler([c.name for c in self._commands], self._on_command, filters=only_new))
         # unknown /commands too: the command layer answers them with help
         self.application.add_handler(MessageHandler(filters.COMMAND & only_new, self._on_command))
+        self.application.add_handler(CallbackQueryHandler(self._on_press))
         self.application.add_error_handler(self._on_error)
 
     async def start(self, handler: CommandHandler) -> None:
-        if self._handler is None and not self._settings.alert_chat_ids:     # said once, not at every attempt
-            log.warning("telegram: bot.telegram.alert_chat_ids is empty: no alerts go to Telegram")
+        if self._handler is None and not self._destinations:     # said once, not at every attempt
+            log.warning("telegram: bot.telegram.alert_chat_ids and alert_chats are empty: no alerts go to Telegram chats")
         self._handler = handler
         try:
             await self.application.initialize()          # getMe: a wrong token fails here
@@ -98,28 +133,84 @@ class TelegramTransport(Transport):
                             (user.username or user.full_name) if user else (chat.title or ""),
                             text, is_dm=chat.type == chat.PRIVATE)
         reply = await answer(self._handler, incoming)
-        await self._send(chat.id, reply)
+        # the answer is threaded to the question and stays in the forum topic it was asked in
+        await self._send(chat.id, reply, thread=_Thread(message.message_id,
+                                                        message.message_thread_id if message.is_topic_message else None))
+
+    async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button under one of our messages: handled like the command it stands for (access checks
+        included); a refusal or an error is shown to the presser only and changes nothing."""
+        query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+        if query is None or chat is None or user is None or not query.data or self._handler is None:
+            return
+        incoming = Incoming(self.name, str(chat.id), str(user.id), user.username or user.full_name,
+                            command_line("press", query.data), is_dm=chat.type == chat.PRIVATE)
+        reply = await answer(self._handler, incoming)
+        message = query.message if isinstance(query.message, Message) else None
+        if isinstance(reply, ErrorReply) or message is None:
+            await query.answer(reply.title[:CALLBACK_ANSWER_LIMIT], show_alert=True)
+            return
+        action, _ = Button.parse(query.data)
+        if action == "refresh":               # the message becomes the fresh answer (what grew past it follows)
+            first, *rest = render.telegram_pieces(reply)
+            await query.edit_message_text(first, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply),
+                                          link_preview_options=LinkPreviewOptions(is_disabled=True))
+            for piece in rest:
+                await message.reply_html(piece, do_quote=False)
+        else:                                 # the message keeps what it said and shows what was done
+            await query.edit_message_text(f"{message.text_html}\n{render.telegram_note(reply)}",
+                                          parse_mode=ParseMode.HTML, reply_markup=message.reply_markup,
+                                          link_preview_options=LinkPreviewOptions(is_disabled=True))
+        await query.answer(reply.title[:CALLBACK_ANSWER_LIMIT])
 
     async def send_alert(self, reply: Reply) -> None:
+        for destination in self._destinations:
+            await self.send_to(destination, reply)
+
+    def alert_destinations(self) -> list[Destination]:
+        return list(self._destinations)
+
+    async def send_to(self, destination: Destination, reply: Reply) -> None:
+        """A chat, or a user's private chat with the bot (its id is the user's). Critical alerts in a
+        group mention `mention_ids`; info, news and recoveries arrive silently (`reply.silent`)."""
         if not self.application.running:
             raise TransportError("telegram: not started")
+        mention = self._settings.mention_ids if reply.severity == "critical" and not destination.direct else []
         try:
-            for chat_id in self._settings.alert_chat_ids:
-                await self._send(chat_id, reply, ALERT_PATIENCE)
+            await self._send(destination.address, reply, ALERT_PATIENCE, mention=mention)
+        except Forbidden as exc:
+            if destination.direct:     # "bot can't initiate conversation with a user", "bot was blocked by the user"
+                raise Unreachable(f"Telegram does not let the bot write to you first ({exc}): open a private chat "
+                                  f"with @{self.application.bot.username}, press Start, then /subscribe again") from exc
+            self.health.failed(str(exc))
+            raise TransportError(f"telegram: alert not delivered to {destination.name}: {exc}") from exc
         except TelegramError as exc:
             self.health.failed(str(exc))
-            raise TransportError(f"telegram: alert not delivered: {exc}") from exc
+            raise TransportError(f"telegram: alert not delivered to {destination.name}: {exc}") from exc
 
-    async def _send(self, chat_id: int | str, reply: Reply, patience: float = REPLY_PATIENCE) -> None:
-        """Errors other than a 429 propagate as they are (for a reply: to PTB's error handler)."""
-        for piece in render.split(render.telegram_html(reply), render.TELEGRAM_LIMIT, render.HTML_FENCE):
-            await self.send_patiently(functools.partial(self._send_piece, chat_id, piece), patience)
+    async def _send(self, chat_id: int | str, reply: Reply, patience: float = REPLY_PATIENCE,
+                    thread: _Thread | None = None, mention: Sequence[str] = ()) -> None:
+        """Errors other than a 429 propagate as they are (for a reply: to PTB's error handler). The
+        buttons go under the last piece; pictures follow the text, each with its description."""
+        thread = thread or _Thread()
+        pieces = _mentioning(render.telegram_pieces(reply), mention)
+        for index, piece in enumerate(pieces):
+            send = functools.partial(self.application.bot.send_message, chat_id, piece, parse_mode=ParseMode.HTML,
+                                     disable_notification=reply.silent,
+                                     link_preview_options=LinkPreviewOptions(is_disabled=True),
+                                     reply_markup=_keyboard(reply) if index == len(pieces) - 1 else None,
+                                     **thread.placing(first=index == 0))
+            await self.send_patiently(functools.partial(self._send_piece, send), patience)
+        for image in reply.images:
+            send = functools.partial(self.application.bot.send_photo, chat_id, image.png, filename=image.name,
+                                     caption=image.alt[:CAPTION_LIMIT] or None, disable_notification=reply.silent,
+                                     **thread.placing(first=False))
+            await self.send_patiently(functools.partial(self._send_piece, send), patience)
         self.health.succeeded()
 
-    async def _send_piece(self, chat_id: int | str, piece: str) -> None:
+    async def _send_piece(self, send: Callable[[], Any]) -> None:
         try:
-            await self.application.bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML,
-                                                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+            await send()
         except RetryAfter as exc:
             seconds = _seconds(exc)
             raise RateLimited(f"telegram: flood control, retry after {seconds:g} s", seconds) from exc
@@ -147,6 +238,17 @@ class TelegramTransport(Transport):
         if app.running:
             await app.stop()
         await app.shutdown()
+
+
+def _mentioning(pieces: list[str], user_ids: Sequence[str]) -> list[str]:
+    """Mention links first (they notify those users in a group): in the first piece when it surely
+    fits (raw HTML is never shorter than its visible text), else as a piece of their own."""
+    if not user_ids:
+        return pieces
+    mention = " ".join(f'<a href="tg://user?id={i}">\N{BELL}</a>' for i in user_ids)
+    if pieces and len(mention) + 1 + len(pieces[0]) <= render.TELEGRAM_LIMIT:
+        return [f"{mention} {pieces[0]}", *pieces[1:]]
+    return [mention, *pieces]
 
 
 class _PacingOnly(AIORateLimiter):
