@@ -18,11 +18,9 @@ from bot.transports.settings import DiscordSettings, TelegramSettings
 def bench_render(rows: int) -> None:
     table = [f"harvester-{i:06d}  missed {i % 7:>3}  lookup {i / 10:8.1f}s  <plot & co>" for i in range(rows)]
     reply = Reply("Missed signage points", [Section("last 24h", table, monospace=True)])
-    for name, format_reply, limit, fence in (
-            ("discord", render.discord_markdown, render.DISCORD_LIMIT, render.MARKDOWN_FENCE),
-            ("telegram", render.telegram_html, render.TELEGRAM_LIMIT, render.HTML_FENCE)):
+    for name, messages in (("discord", render.discord_embeds), ("telegram", render.telegram_pieces)):
         start = time.perf_counter()
-        pieces = render.split(format_reply(reply), limit, fence)
+        pieces = messages(reply)
         elapsed = time.perf_counter() - start
         print(f"render+split {name:8s} {rows} rows: {elapsed * 1000:8.1f} ms, {len(pieces)} messages")
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from bot.reply import Reply
+from bot.reply import ErrorReply, Reply
 from bot.settings import BotSettings
-from bot.transports.base import CommandHandler, Incoming
+from bot.transports.base import CommandHandler, Incoming, Suggester
 
 log = logging.getLogger(__name__)
+
+PRESS = "/press "       # what a button press arrives as (bot/commands/buttons.py)
 
 
 @dataclass(frozen=True)
@@ -23,11 +25,14 @@ class AccessList:
     users: frozenset[str]          # empty = anyone in an allowed chat
     admins: frozenset[str]
     everyone_is_admin: bool = False    # the console: whoever has it has the machine
+    alert_chats: frozenset[str] = frozenset()   # where alerts go: their buttons may be pressed there too
 
     def refusal(self, incoming: Incoming) -> str | None:
-        """None when `incoming` may be answered, else the one line to send back."""
+        """None when `incoming` may be answered, else the one line to send back. A button press counts
+        as its command, with one difference: the alert chats the bot posts its buttons in are allowed."""
         listed = incoming.user_id in self.users or incoming.user_id in self.admins
-        chat_allowed = incoming.chat_id in self.chats or (incoming.is_dm and listed)
+        pressed_under_alert = incoming.text.startswith(PRESS) and incoming.chat_id in self.alert_chats
+        chat_allowed = incoming.chat_id in self.chats or pressed_under_alert or (incoming.is_dm and listed)
         if not chat_allowed and incoming.is_dm:
             return (f"Not allowed: teafarm answers direct messages only from listed users; "
                     f"its owner can add your id {incoming.user_id} to {self.config_key}.user_ids.")
@@ -46,9 +51,11 @@ def access_lists(settings: BotSettings) -> dict[str, AccessList]:
     discord, telegram = settings.discord, settings.telegram
     return {
         "discord": AccessList("bot.discord", "command_channel_ids", frozenset(discord.command_channel_ids),
-                              frozenset(discord.user_ids), frozenset(discord.admin_ids)),
+                              frozenset(discord.user_ids), frozenset(discord.admin_ids),
+                              alert_chats=frozenset([*discord.alert_channel_ids, *(p.id for p in discord.alert_channels)])),
         "telegram": AccessList("bot.telegram", "command_chat_ids", frozenset(telegram.command_chat_ids),
-                               frozenset(telegram.user_ids), frozenset(telegram.admin_ids)),
+                               frozenset(telegram.user_ids), frozenset(telegram.admin_ids),
+                               alert_chats=frozenset([*telegram.alert_chat_ids, *(p.id for p in telegram.alert_chats)])),
         "console": AccessList("bot.console", "", frozenset({"console"}), frozenset(), frozenset(),
                               everyone_is_admin=settings.console.admin),
     }
@@ -64,7 +71,20 @@ def guarded(handler: CommandHandler, settings: BotSettings) -> CommandHandler:
         if refusal:
             log.info("refused %r from %s user %s (%s) in chat %s", incoming.text, incoming.transport,
                      incoming.user_id, incoming.user_name, incoming.chat_id)
-            return Reply(refusal)
+            return ErrorReply(refusal)
         return await handler(replace(incoming, is_admin=access.is_admin(incoming)))
+
+    return guard
+
+
+def guarded_suggestions(suggest: Suggester, settings: BotSettings) -> Suggester:
+    """`suggest` for those who may use the command; nobody else learns the farm's names from it."""
+    lists = access_lists(settings)
+
+    async def guard(incoming: Incoming, kind: str, typed: str) -> list[str]:
+        access = lists.get(incoming.transport)
+        if access is None or access.refusal(incoming):
+            return []
+        return await suggest(incoming, kind, typed)
 
     return guard

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from bot.reply import Reply
+from bot.reply import Reply, Section
 
 DISCORD_LIMIT = 2000       # characters per Discord message
+EMBED_TITLE, EMBED_DESCRIPTION, EMBED_FIELDS, EMBED_FIELD_NAME, EMBED_FIELD_VALUE = 256, 4096, 25, 256, 1024
+EMBED_TOTAL, EMBEDS_PER_MESSAGE = 6000, 10   # characters of all embeds of one message; embeds per message
+SEVERITY_COLOUR = {"critical": 0xE53935, "warning": 0xFB8C00, "info": 0x1E88E5, "ok": 0x43A047}
+NEUTRAL_COLOUR = 0x5D6D7E  # command replies
 TELEGRAM_LIMIT = 4096      # characters per Telegram message (after its HTML is parsed: raw HTML is longer)
 
 SEVERITY_EMOJI = {"critical": "\N{LARGE RED CIRCLE}", "warning": "\N{LARGE ORANGE CIRCLE}",
@@ -25,21 +31,98 @@ def plain(reply: Reply) -> str:
         if section.heading:
             out.append(f"{section.heading}:")
         out.extend(f"  {line}" if section.monospace else line for line in section.lines)
+    if reply.buttons:
+        out.append(buttons_line(reply))
     return "\n".join(out)
 
 
-def discord_markdown(reply: Reply) -> str:
-    out = [_with_emoji(reply, f"**{_escape_markdown(reply.title)}**")]
+def buttons_line(reply: Reply) -> str:
+    """Buttons where a chat has none (the console): '[Mute 1 h] [Mute 1 d] [Acknowledge]'."""
+    return " ".join(f"[{b.label}]" for b in reply.buttons)
+
+
+def discord_embeds(reply: Reply) -> list[list[dict]]:
+    """The reply as Discord embeds (API dicts), grouped into messages: untitled sections make the
+    description, titled ones fields; whatever passes one of Discord's limits continues in another
+    embed, and past 10 embeds or 6,000 characters in another message: nothing is cut away. The first
+    image is shown in the first embed (its file is attached by the transport)."""
+    colour = SEVERITY_COLOUR.get(reply.severity or "", NEUTRAL_COLOUR)
+    title = _escape_markdown(reply.title)
+    blocks: list[tuple[str | None, str]] = []          # (field name or None for description text, text)
+    if len(title) > EMBED_TITLE:                        # the whole title still shows, in the description
+        blocks.append((None, title))
+        title = title[:EMBED_TITLE - 1] + "\N{HORIZONTAL ELLIPSIS}"
     for section in reply.sections:
+        text = "\n".join(_markdown_lines(section))
+        if not text:
+            continue
         if section.heading:
-            out.append(f"**{_escape_markdown(section.heading)}**")
-        if section.monospace:
-            out.append("```")
-            out.extend(_defuse_fence(line) for line in section.lines)
-            out.append("```")
+            name = _escape_markdown(section.heading)[:EMBED_FIELD_NAME - 12]
+            for index, piece in enumerate(split(text, EMBED_FIELD_VALUE)):
+                blocks.append((name if index == 0 else f"{name} (continued)", piece))
         else:
-            out.extend(_escape_markdown(line) for line in section.lines)
-    return "\n".join(out)
+            blocks.extend((None, piece) for piece in split(text, EMBED_DESCRIPTION))
+    footer = {"text": reply.severity} if reply.severity else None
+    messages: list[list[dict]] = [[]]
+    used = 0                                            # characters in the current message's embeds
+
+    def new_embed(size: int) -> dict:
+        nonlocal used
+        embed: dict = {"type": "rich", "color": colour}
+        if footer:
+            embed["footer"] = footer
+        if reply.at is not None:                        # Discord shows it in the footer, in the reader's time zone
+            embed["timestamp"] = _iso(reply.at)
+        if not messages[0]:
+            embed["title"] = title
+        overhead = (len(footer["text"]) if footer else 0) + len(embed.get("title", ""))
+        if messages[-1] and (len(messages[-1]) == EMBEDS_PER_MESSAGE or used + overhead + size > EMBED_TOTAL):
+            messages.append([])
+            used = 0
+        messages[-1].append(embed)
+        used += overhead
+        return embed
+
+    embed = new_embed(0)
+    for name, text in blocks:
+        size = len(text) + len(name or "")
+        if name is None:
+            full = "description" in embed or "fields" in embed     # a description shows above the fields
+        else:
+            full = len(embed.get("fields", ())) == EMBED_FIELDS
+        if full or used + size > EMBED_TOTAL:
+            embed = new_embed(size)
+        if name is None:
+            embed["description"] = text
+        else:
+            embed.setdefault("fields", []).append({"name": name, "value": text, "inline": False})
+        used += size
+    if reply.images:
+        messages[0][0]["image"] = {"url": f"attachment://{reply.images[0].name}"}
+    return messages
+
+
+def _markdown_lines(section: Section) -> list[str]:
+    if not section.lines:
+        return []
+    if section.monospace:
+        return ["```", *(_defuse_fence(line) for line in section.lines), "```"]
+    return [_escape_markdown(line) for line in section.lines]
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, timezone.utc).isoformat()
+
+
+def telegram_pieces(reply: Reply) -> list[str]:
+    """The reply as Telegram HTML messages, each within 4,096 visible characters."""
+    return split(telegram_html(reply), TELEGRAM_LIMIT, HTML_FENCE, VISIBLE)
+
+
+def telegram_note(reply: Reply) -> str:
+    """A press's outcome as one italic HTML line added under the message it was pressed on."""
+    text = " ".join([reply.title, *(line for s in reply.sections for line in s.lines)])
+    return f"<i>{_escape_html(text)}</i>"
 
 
 def telegram_html(reply: Reply) -> str:
@@ -97,15 +180,17 @@ MARKDOWN_FENCE = CodeFence(start="```", end="```", reopen="```\n", close="\n```"
 HTML_FENCE = CodeFence(start="<pre>", end="</pre>", reopen="<pre>", close="</pre>")
 
 
-def split(text: str, limit: int, fence: CodeFence = MARKDOWN_FENCE) -> list[str]:
+def split(text: str, limit: int, fence: CodeFence = MARKDOWN_FENCE, measure: "Measure | None" = None) -> list[str]:
     """Split `text` into pieces of at most `limit` characters, on line boundaries where possible.
 
     A single line longer than a piece is cut (never inside an HTML entity or tag, nor after an
     escaping backslash); a monospace block cut in two is closed at the end of one piece and
     re-opened at the start of the next. Characters are counted as UTF-16 units (an emoji is two),
-    the stricter of the ways chat services count.
+    the stricter of the ways chat services count; `measure` VISIBLE counts only what a user sees
+    of HTML (Telegram's limit applies after parsing: tags count nothing, an entity one).
     """
-    budget = limit - len(fence.reopen) - len(fence.close)   # room for a piece's own lines
+    measure = measure or RAW
+    budget = limit - measure.size(fence.reopen) - measure.size(fence.close)   # room for a piece's own lines
     if budget < 16:
         raise ValueError(f"limit {limit} is too small to split into")
     pieces: list[str] = []
@@ -125,10 +210,10 @@ def split(text: str, limit: int, fence: CodeFence = MARKDOWN_FENCE) -> list[str]
         current, size, starts_in_code = [], 0, in_code
 
     for line in text.split("\n"):
-        for chunk in _cut_line(line, budget):
-            if current and size + 1 + _units(chunk) > budget:
+        for chunk in _cut_line(line, budget, measure):
+            if current and size + 1 + measure.size(chunk) > budget:
                 flush()
-            size += _units(chunk) + (1 if current else 0)
+            size += measure.size(chunk) + (1 if current else 0)
             current.append(chunk)
             in_code = _code_state_after(chunk, in_code, fence)
     flush()
@@ -150,10 +235,46 @@ def _fitting(line: str, width: int) -> int:
     return len(line)
 
 
-def _cut_line(line: str, width: int) -> list[str]:
+_MARKUP = re.compile(r"<[^<>]*>|&[#a-zA-Z0-9]{1,10};")
+
+
+def _visible_units(text: str) -> int:
+    """UTF-16 units of what Telegram shows of this HTML: tags count nothing, an entity one unit."""
+    if "<" not in text and "&" not in text:
+        return _units(text)
+    return _units(_MARKUP.sub(lambda m: "" if m.group(0)[0] == "<" else "x", text))
+
+
+def _visible_fitting(line: str, width: int) -> int:
+    """How many characters of HTML `line` fit in `width` visible units; the cut is never inside a tag
+    or an entity (a tag right at the cut goes with the text after it)."""
+    units, index = 0, 0
+    while index < len(line):
+        markup = _MARKUP.match(line, index) if line[index] in "<&" else None
+        token_end = markup.end() if markup else index + 1
+        cost = 0 if markup and markup.group(0)[0] == "<" else (1 if markup else (2 if ord(line[index]) > 0xFFFF else 1))
+        if cost and units + cost > width:
+            return index
+        units += cost
+        index = token_end
+    return len(line)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a chat counts a message's length."""
+    size: Callable[[str], int]
+    fitting: Callable[[str, int], int]     # how many characters of a line fit in a width
+
+
+RAW = Measure(_units, _fitting)                          # Discord: every character, markup included
+VISIBLE = Measure(_visible_units, _visible_fitting)      # Telegram HTML: what the user sees
+
+
+def _cut_line(line: str, width: int, measure: "Measure") -> list[str]:
     chunks = []
-    while _units(line) > width:
-        cut = _fitting(line, width)
+    while measure.size(line) > width:
+        cut = measure.fitting(line, width)
         # do not cut "&amp;" or "<b>" in two: back up to the start of an unfinished one
         for opener, closer in (("&", ";"), ("<", ">")):
             start = line.rfind(opener, 0, cut)

@@ -38,6 +38,17 @@ class Button:
     action: str
     target: str = ""
 
+    @property
+    def data(self) -> str:
+        """What the chat carries back on a press (Telegram callback_data, Discord custom_id): "ack:17"."""
+        return f"{self.action}:{self.target}"
+
+    @staticmethod
+    def parse(data: str) -> tuple[str, str]:
+        """"ack:17" -> ("ack", "17")."""
+        action, _, target = data.partition(":")
+        return action, target
+
 
 @dataclass
 class Reply:
@@ -70,3 +81,8 @@ class Reply:
                    images=[Image(i["name"], base64.b64decode(i["png"]), i.get("alt", "")) for i in data.get("images", [])],
                    buttons=[Button(b["label"], b["action"], b.get("target", "")) for b in data.get("buttons", [])],
                    at=data.get("at"), silent=bool(data.get("silent", False)))
+
+
+class ErrorReply(Reply):
+    """A refusal or an error (not allowed, bad input, a failure): chats that can show a reply only to
+    the one who asked do so (Discord ephemeral messages), and a button press that gets one changes nothing."""

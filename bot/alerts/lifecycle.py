@@ -27,8 +27,16 @@ CREATE TABLE IF NOT EXISTS alerts (
     since REAL NOT NULL, due REAL NOT NULL, announced INTEGER NOT NULL DEFAULT 0,
     reminders INTEGER NOT NULL DEFAULT 0, next_reminder REAL,
     outbox_id INTEGER,                    -- its announcement, rewritten with the latest detail until sent
-    PRIMARY KEY (rule, machine, key))
+    id INTEGER,                           -- from alert_ids: what its buttons name
+    acknowledged_by TEXT NOT NULL DEFAULT '', acknowledged_at REAL,
+    PRIMARY KEY (rule, machine, key));
+CREATE TABLE IF NOT EXISTS alert_ids (   -- every alert ever opened: a button under an old message still knows
+    id INTEGER PRIMARY KEY AUTOINCREMENT, -- what it was about (never reused: no press reaches a newer alert)
+    rule TEXT NOT NULL, machine TEXT NOT NULL, key TEXT NOT NULL,
+    harvester TEXT NOT NULL, harvester_id TEXT NOT NULL, title TEXT NOT NULL)
 """
+# columns added since the first release, for bot.db files made before them (forward only)
+_ADDED = {"id": "INTEGER", "acknowledged_by": "TEXT NOT NULL DEFAULT ''", "acknowledged_at": "REAL"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,21 @@ class Alert:
     reminders: int
     next_reminder: float | None
     outbox_id: int | None         # its announcement, rewritten with the latest detail until sent
+    id: int | None = None         # what its buttons name (alert_ids)
+    acknowledged_by: str = ""     # who pressed Acknowledge: no more reminders until it recovers
+    acknowledged_at: float | None = None
+
+
+@dataclass(frozen=True)
+class AlertRef:
+    """What an alert id names, also once the alert is gone (a mute pressed after the recovery)."""
+    id: int
+    rule: str
+    machine: str
+    key: str
+    harvester: str
+    harvester_id: str
+    title: str
 
 
 _NAMES = [f.name for f in fields(Alert)]
@@ -67,7 +90,35 @@ def _select(conn: sqlite3.Connection, where: str, args: tuple = ()) -> list[Aler
     return alerts
 
 
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring an older alerts table up to date (call inside the caller's transaction, after SCHEMA)."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(alerts)")}
+    for column, declaration in _ADDED.items():
+        if column not in present:
+            conn.execute(f"ALTER TABLE alerts ADD COLUMN {column} {declaration}")
+    for alert in _select(conn, "WHERE id IS NULL"):       # open before ids existed: give them one now
+        conn.execute(f"UPDATE alerts SET id = ? WHERE {_ONE}", (_new_id(conn, alert), *_ident(alert)))
+
+
+def _new_id(conn: sqlite3.Connection, alert: Alert | Finding) -> int:
+    return conn.execute("INSERT INTO alert_ids (rule, machine, key, harvester, harvester_id, title) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", (alert.rule, alert.machine, alert.key, alert.harvester,
+                                                      alert.harvester_id, alert.title)).lastrowid
+
+
 # -- reading ---------------------------------------------------------------------------------------
+def by_id(conn: sqlite3.Connection, alert_id: int) -> Alert | None:
+    """The open alert with this id (None once it recovered)."""
+    found = _select(conn, "WHERE id = ?", (alert_id,))
+    return found[0] if found else None
+
+
+def ref(conn: sqlite3.Connection, alert_id: int) -> AlertRef | None:
+    row = conn.execute("SELECT id, rule, machine, key, harvester, harvester_id, title FROM alert_ids WHERE id = ?",
+                       (alert_id,)).fetchone()
+    return AlertRef(*row) if row else None
+
+
 def find(conn: sqlite3.Connection, rule: str, machine: str, key: str) -> Alert | None:
     found = _select(conn, f"WHERE {_ONE}", (rule, machine, key))
     return found[0] if found else None
@@ -92,8 +143,9 @@ def due_pending(conn: sqlite3.Connection, now: float) -> list[Alert]:
 
 
 def due_reminders(conn: sqlite3.Connection, now: float) -> list[Alert]:
-    """Firing alerts due for a reminder (or, held back by a mute, for another look)."""
-    return _select(conn, "WHERE status = ? AND next_reminder <= ?", (FIRING, now))
+    """Firing alerts due for a reminder (or, held back by a mute, for another look); acknowledged
+    ones are reminded no more."""
+    return _select(conn, "WHERE status = ? AND next_reminder <= ? AND acknowledged_at IS NULL", (FIRING, now))
 
 
 def same_cause(conn: sqlite3.Connection, alert: Alert, window: float) -> list[Alert]:
@@ -106,7 +158,8 @@ def same_cause(conn: sqlite3.Connection, alert: Alert, window: float) -> list[Al
 def begin(conn: sqlite3.Connection, f: Finding, severity: str, now: float, due: float) -> Alert:
     """A new problem: pending until `due`."""
     alert = Alert(f.rule, f.machine, f.key, PENDING, severity, f.title, f.detail, f.harvester, f.harvester_id,
-                  since=now, due=due, announced=False, reminders=0, next_reminder=None, outbox_id=None)
+                  since=now, due=due, announced=False, reminders=0, next_reminder=None, outbox_id=None,
+                  id=_new_id(conn, f))
     conn.execute(f"INSERT INTO alerts ({_COLUMNS}) VALUES ({', '.join('?' * len(_NAMES))})", astuple(alert))
     return alert
 
@@ -132,6 +185,11 @@ def remind(conn: sqlite3.Connection, alert: Alert, now: float, settings: AlertSe
     interval = min(settings.reminder_first * 2 ** reminders, settings.reminder_max)
     conn.execute(f"UPDATE alerts SET reminders = ?, next_reminder = ? WHERE {_ONE}",
                  (reminders, now + interval, *_ident(alert)))
+
+
+def acknowledge(conn: sqlite3.Connection, alert: Alert, by: str, now: float) -> None:
+    """Someone has it in hand: no reminders until it recovers (the recovery is still announced)."""
+    conn.execute(f"UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ? WHERE {_ONE}", (by, now, *_ident(alert)))
 
 
 def forget(conn: sqlite3.Connection, alert: Alert) -> None:

@@ -2,8 +2,10 @@
 
 Speaks the wire format PTB uses (POST <base>/bot<token>/<method>, form-encoded fields with
 non-strings JSON-encoded), long-polls getUpdates, records every call, checks HTML parse mode the
-way Telegram does (only known tags, balanced, no raw <, > or &; at most 4,096 characters of
-text), and can fail the next call of a method with a 429 or another error.
+way Telegram does (only known tags, balanced, no raw <, > or &; at most 4,096 UTF-16 units of
+shown text), and can fail the next call of a method with a 429 or another error. It keeps the bot's
+messages (with their entities and keyboards) so a test can press their buttons (`press`: a
+callback query) and see them edited; photo uploads (multipart) are recorded as bytes.
 """
 from __future__ import annotations
 
@@ -21,10 +23,11 @@ from tests.helpers.waiting import wait_until_async
 TOKEN = "7000000001:AAFakeTelegramTokenForTests"
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "FarmBot", "username": "farm_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
-TEXT_LIMIT = 4096
+TEXT_LIMIT = 4096           # UTF-16 units of shown text (markup parsed)
+CAPTION_LIMIT = 1024
 HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
              "tg-spoiler", "tg-emoji", "blockquote"}
-_SCALARS = {"chat_id", "offset", "timeout", "limit", "message_id", "reply_to_message_id"}
+_SCALARS = {"chat_id", "offset", "timeout", "limit", "message_id", "reply_to_message_id", "message_thread_id"}
 
 
 class TelegramRejects(Exception):
@@ -37,7 +40,8 @@ class TelegramRejects(Exception):
 class Call:
     method: str
     params: dict[str, Any]
-    shown_text: str | None = None      # sendMessage: the text a user sees (markup parsed)
+    shown_text: str | None = None      # sendMessage, editMessageText: the text a user sees (markup parsed)
+    result: Any = None                 # what the fake answered
     at: float = field(default_factory=time.monotonic)   # when it arrived (rate-limit tests compare these)
 
 
@@ -54,12 +58,14 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    not_started: set[int] = field(default_factory=set)   # users who never pressed Start: the bot cannot write to them
     port: int = 0
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
         self._closing = False
         self._message_ids = iter(range(1, 1_000_000))
+        self.messages: dict[int, dict] = {}       # the bot's messages by id, as they look now (edits included)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -85,17 +91,29 @@ class FakeTelegram:
     # ---- what a test does -------------------------------------------------------------------
 
     async def push_text(self, text: str, chat_id: int = 42, user_id: int = 1001, username: str = "alice",
-                        chat_type: str = "private", title: str = "Farm group") -> None:
-        """A user sends `text`; a leading /command gets the bot_command entity Telegram adds."""
-        chat = {"id": chat_id, "type": chat_type}
-        chat.update({"first_name": username.title()} if chat_type == "private" else {"title": title})
-        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
-                   "from": {"id": user_id, "is_bot": False, "first_name": username.title(), "username": username},
-                   "text": text}
+                        chat_type: str = "private", title: str = "Farm group", topic: int | None = None) -> int:
+        """A user sends `text` (in forum topic `topic`); a leading /command gets the bot_command entity
+        Telegram adds. Returns the message id."""
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": _chat(chat_id, chat_type, username, title),
+                   "from": _user(user_id, username), "text": text}
+        if topic is not None:
+            message.update(message_thread_id=topic, is_topic_message=True)
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self.updates.append({"update_id": len(self.updates) + 1, "message": message})
         await self._notify()
+        return message["message_id"]
+
+    async def press(self, message_id: int, data: str, user_id: int = 1001, username: str = "alice") -> str:
+        """A user presses the button with `data` under the bot's message `message_id`; returns the
+        callback query id (answerCallbackQuery names it)."""
+        query_id = f"cq-{len(self.updates) + 1}"
+        self.updates.append({"update_id": len(self.updates) + 1, "callback_query": {
+            "id": query_id, "from": _user(user_id, username), "chat_instance": "ci-1", "data": data,
+            "message": self.messages[message_id]}})
+        await self._notify()
+        return query_id
 
     def fail_next(self, method: str, code: int = 429, description: str = "", retry_after: int | None = 1) -> None:
         if code == 429:
@@ -109,6 +127,10 @@ class FakeTelegram:
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def sent_message_id(self, call: Call) -> int:
+        """The id the fake gave the message a sendMessage call created."""
+        return call.result["message_id"]
 
     # ---- the Bot API ---------------------------------------------------------------------------
 
@@ -135,7 +157,7 @@ class FakeTelegram:
             answer = getattr(self, f"_api_{method}", None)
             if answer is None:
                 raise TelegramRejects(400, f"Bad Request: the fake does not implement {method}")
-            result = await answer(call)
+            result = call.result = await answer(call)
         except TelegramRejects as exc:
             self.calls.append(call)
             await self._notify()
@@ -172,26 +194,87 @@ class FakeTelegram:
         return pending()
 
     async def _api_sendMessage(self, call: Call) -> dict:
-        text = call.params.get("text", "")
-        call.shown_text = parse_html(text) if call.params.get("parse_mode") == "HTML" else text
-        if not call.shown_text.strip():
-            raise TelegramRejects(400, "Bad Request: message text is empty")
-        if len(call.shown_text) > TEXT_LIMIT:
-            raise TelegramRejects(400, "Bad Request: message is too long")
+        if call.params["chat_id"] in self.not_started:
+            raise TelegramRejects(403, "Forbidden: bot can't initiate conversation with a user")
+        shown, entities = _shown(call)
         chat_id = call.params["chat_id"]
         chat = {"id": chat_id, "type": "private", "first_name": "Alice"} if isinstance(chat_id, int) and chat_id > 0 \
             else {"id": chat_id if isinstance(chat_id, int) else -100999, "type": "channel", "title": str(chat_id)}
-        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
-                "from": BOT_USER, "text": call.shown_text}
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+                   "from": BOT_USER, "text": shown, "entities": entities}
+        if call.params.get("reply_markup"):
+            message["reply_markup"] = call.params["reply_markup"]
+        self.messages[message["message_id"]] = message
+        return message
+
+    async def _api_sendPhoto(self, call: Call) -> dict:
+        photo = call.params.get("photo")
+        if not isinstance(photo, bytes) or not photo:
+            raise TelegramRejects(400, "Bad Request: there is no photo in the request")
+        if len(call.params.get("caption") or "") > CAPTION_LIMIT:
+            raise TelegramRejects(400, "Bad Request: message caption is too long")
+        return {"message_id": next(self._message_ids), "date": int(time.time()),
+                "chat": {"id": call.params["chat_id"], "type": "private", "first_name": "Alice"}, "from": BOT_USER,
+                "photo": [{"file_id": "photo-1", "file_unique_id": "p1", "width": 1280, "height": 720}]}
+
+    async def _api_answerCallbackQuery(self, call: Call) -> bool:
+        if len(call.params.get("text") or "") > 200:
+            raise TelegramRejects(400, "Bad Request: text is too long")
+        return True
+
+    async def _api_editMessageText(self, call: Call) -> dict:
+        message = self.messages.get(call.params.get("message_id"))
+        if message is None:
+            raise TelegramRejects(400, "Bad Request: message to edit not found")
+        shown, entities = _shown(call)
+        message.update(text=shown, entities=entities, edit_date=int(time.time()))
+        message.pop("reply_markup", None)
+        if call.params.get("reply_markup"):
+            message["reply_markup"] = call.params["reply_markup"]
+        return message
+
+
+def _shown(call: Call) -> tuple[str, list[dict]]:
+    """A text message's shown text and entities, refused as Telegram refuses them."""
+    text = call.params.get("text", "")
+    shown, entities = parse_html_entities(text) if call.params.get("parse_mode") == "HTML" else (text, [])
+    call.shown_text = shown
+    if not shown.strip():
+        raise TelegramRejects(400, "Bad Request: message text is empty")
+    if len(shown.encode("utf-16-le")) // 2 > TEXT_LIMIT:
+        raise TelegramRejects(400, "Bad Request: message is too long")
+    return shown, entities
+
+
+def _chat(chat_id: int, chat_type: str, username: str, title: str) -> dict:
+    chat = {"id": chat_id, "type": chat_type}
+    chat.update({"first_name": username.title()} if chat_type == "private" else {"title": title, "is_forum": True})
+    return chat
+
+
+def _user(user_id: int, username: str) -> dict:
+    return {"id": user_id, "is_bot": False, "first_name": username.title(), "username": username}
 
 
 _HTML_TOKEN = re.compile(r"<(/?)([a-zA-Z-]+)(\s[^<>]*)?>|&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);|([<>&])")
 _ENTITY_TEXT = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_ENTITY_TYPES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
+                 "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "code": "code", "pre": "pre",
+                 "tg-spoiler": "spoiler", "blockquote": "blockquote"}
 
 
 def parse_html(text: str) -> str:
     """The text Telegram shows for an HTML-mode message, or TelegramRejects as Telegram would."""
-    shown, stack, pos = [], [], 0
+    return parse_html_entities(text)[0]
+
+
+def parse_html_entities(text: str) -> tuple[str, list[dict]]:
+    """The shown text and its entities (bold, pre, ...: offsets in UTF-16 units, as Telegram gives them)."""
+    shown, stack, pos, entities = [], [], 0, []
+
+    def offset() -> int:
+        return len("".join(shown).encode("utf-16-le")) // 2
+
     for match in _HTML_TOKEN.finditer(text):
         shown.append(text[pos:match.start()])
         pos = match.end()
@@ -205,19 +288,27 @@ def parse_html(text: str) -> str:
         if tag not in HTML_TAGS:
             raise TelegramRejects(400, f"Bad Request: can't parse entities: unsupported start tag \"{tag}\"")
         if not closing:
-            stack.append(tag)
-        elif not stack or stack.pop() != tag:
+            stack.append((tag, offset()))
+            continue
+        if not stack or stack[-1][0] != tag:
             raise TelegramRejects(400, f"Bad Request: can't parse entities: can't find end tag corresponding to start tag \"{tag}\"")
+        _, start = stack.pop()
+        if _ENTITY_TYPES.get(tag) and offset() > start:
+            entities.append({"type": _ENTITY_TYPES[tag], "offset": start, "length": offset() - start})
     if stack:
-        raise TelegramRejects(400, f"Bad Request: can't parse entities: can't find end tag corresponding to start tag \"{stack[-1]}\"")
+        raise TelegramRejects(400, f"Bad Request: can't parse entities: can't find end tag corresponding to start tag \"{stack[-1][0]}\"")
     shown.append(text[pos:])
-    return "".join(shown)
+    return "".join(shown), sorted(entities, key=lambda e: e["offset"])
 
 
 def _decode(form) -> dict[str, Any]:
     """PTB sends str values as they are and JSON-encodes everything else."""
     params: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):      # an upload (sendPhoto): its bytes
+            params[key] = value.file.read()
+            params[f"{key}_filename"] = value.filename
+            continue
         if isinstance(value, str) and key != "text" and (value[:1] in "[{" or key in _SCALARS or value in ("true", "false")):
             try:
                 value = json.loads(value)
