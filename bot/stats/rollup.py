@@ -85,14 +85,25 @@ def behind(reader: StoreReader, botdb: sqlite3.Connection) -> bool:
     return bool(reader.query("SELECT 1 FROM farming_events WHERE seq > ? LIMIT 1", (get_cursor(botdb, CURSOR),)))
 
 
+# each harvester's latest row at or before a slot; materialised first: joined directly, sqlite would
+# run the subquery for every row of the table
+_LATEST = ("WITH latest AS MATERIALIZED (SELECT k.machine, k.harvester, (SELECT max(slot) FROM farming_cum "
+           "WHERE machine = k.machine AND harvester = k.harvester AND slot <= ?) AS slot FROM farming_keys k) ")
+_JOIN = "JOIN farming_cum c ON c.machine = latest.machine AND c.harvester = latest.harvester AND c.slot = latest.slot"
+
+
 def totals_upto(botdb: sqlite3.Connection, slot: int) -> dict[tuple[str, str], sqlite3.Row]:
     """Each harvester's running totals at the end of `slot` (its latest row at or before it)."""
-    # materialised first: joined directly, sqlite would run the subquery for every row of the table
-    return {(r["machine"], r["harvester"]): r for r in botdb.execute(
-        "WITH latest AS MATERIALIZED (SELECT k.machine, k.harvester, (SELECT max(slot) FROM farming_cum "
-        "WHERE machine = k.machine AND harvester = k.harvester AND slot <= ?) AS slot FROM farming_keys k) "
-        "SELECT c.* FROM latest JOIN farming_cum c ON c.machine = latest.machine AND c.harvester = latest.harvester "
-        "AND c.slot = latest.slot", (slot,))}
+    return {(r["machine"], r["harvester"]): r for r in botdb.execute(f"{_LATEST} SELECT c.* FROM latest {_JOIN}", (slot,))}
+
+
+def node_totals_upto(botdb: sqlite3.Connection, slot: int, columns: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """The same per harvester node id (summed over the farmers that see it), only `columns`: what a
+    chart needs at each of its steps, without building a row of every column per harvester."""
+    if not set(columns) <= set(COUNTS):
+        raise ValueError(f"not a farming total: {sorted(set(columns) - set(COUNTS))}")
+    sums = ", ".join(f"sum(c.{c})" for c in columns)
+    return {r[0]: r[1:] for r in botdb.execute(f"{_LATEST} SELECT c.harvester, {sums} FROM latest {_JOIN} GROUP BY 1", (slot,))}
 
 
 def prune(botdb: sqlite3.Connection, now: float) -> None:
