@@ -317,7 +317,9 @@ class Copier:
         self._changed = False
 
     def _load_history(self) -> None:
-        """Keep finished jobs of the last run; a copy that was in flight when it died is a failure."""
+        """Keep finished jobs of the last run; a copy that was in flight when it died (kill -9, power
+        loss) is interrupted, like one abandoned at a SIGTERM: its source is intact and it is made
+        again, so a restart raises no "copy failed"."""
         try:
             previous = read_status(self.status_path)
         except StatusFormatError as exc:
@@ -327,8 +329,8 @@ class Copier:
             return
         for job in previous.jobs:
             if job.state == "copying":
-                job.state, job.finished = "failed", previous.written
-                job.error = "interrupted: the copier stopped during this copy"
+                job.state, job.finished = "interrupted", previous.written
+                job.error = "interrupted: the copier stopped during this copy, the source is intact"
             if job.finished_state:
                 self.finished.append(job)
         self._trim_finished(time.time())

@@ -29,6 +29,7 @@ from bot.alerts.rules import Finding, Rule, RuleContext, all_rules, resolved_kin
 from bot.alerts.rules.base import Memory
 from bot.alerts.rules.copy import seed as seed_copy
 from bot.alerts.rules.plots import seed as seed_plots
+from bot.alerts.rules.wallet import seed as seed_wallet
 from bot.alerts.settings import AlertSettings
 from bot.alerts.transition import transition_of
 from bot.stats.harvesters import machines_of
@@ -76,6 +77,7 @@ class AlertEngine:
                 ctx = self._context(self.clock())
                 seed_plots(ctx)
                 seed_copy(ctx)
+                seed_wallet(ctx)
                 self.memory.flush()
             set_cursor(self.botdb, CURSOR, newest)
 
@@ -99,6 +101,7 @@ class AlertEngine:
                     transition = transition_of(event, self.reader)
                     for rule in rules:
                         for finding in self._safe(rule.check, transition, ctx):
+                            finding.at = finding.at or transition.time
                             self._apply(finding, now, first_seen, mutes)
                 self.memory.flush()
                 set_cursor(self.botdb, CURSOR, events[-1].seq)
@@ -200,7 +203,7 @@ class AlertEngine:
             if is_muted(mutes, f.rule, f.machine, f.harvester_id):
                 return
             hold = max(now, self._grace_until(f.machine, severity, first_seen))
-            self._send(alert_reply(replace(f, severity=severity)), f.machine, f.rule, severity, now, f.source_time, hold)
+            self._send(alert_reply(replace(f, severity=severity)), f.machine, f.rule, severity, now, f, hold)
             return
         alert = lifecycle.find(self.botdb, f.rule, f.machine, f.key)
         if f.active:
@@ -213,41 +216,48 @@ class AlertEngine:
             due = max(now + kind.debounce, self._grace_until(f.machine, severity, first_seen))
             alert = lifecycle.begin(self.botdb, f, severity, now, due)
             if due <= now:
-                self._announce_with_cause(alert, now, mutes, first_seen, f.source_time)
+                self._announce_with_cause(alert, now, mutes, first_seen, f)
             return
         if alert is None:
             return
         lifecycle.forget(self.botdb, alert)
         if alert.announced and not is_muted(mutes, f.rule, f.machine, alert.harvester_id):
-            self._send(recovery_reply(alert, f.detail, now), f.machine, f.rule, "ok", now, f.source_time)
+            # routed as the alert was: a destination that wants only critical alerts hears this one ended
+            self._send(recovery_reply(alert, f.detail, now), f.machine, f.rule, "ok", now, f,
+                       route_as=alert.severity)
 
     def _announce_with_cause(self, alert: Alert, now: float, mutes: list[Mute], first_seen: dict[str, float],
-                             source_time: float | None = None) -> None:
+                             finding: Finding | None = None) -> None:
         """Announce `alert` and, with it, the alerts of its machine whose problems began within
         `group_window` of its own (one cause: a disk unplugged is disk gone, plots lost, plots
         unreadable), even if their own debounce has not run out: they go out as one message."""
-        self._announce(alert, now, mutes, source_time)
+        self._announce(alert, now, mutes, finding)
         window = self.settings.group_window
         if window <= 0:
             return
         for other in lifecycle.same_cause(self.botdb, alert, window):
             if self._grace_until(other.machine, other.severity, first_seen) <= now:
-                self._announce(other, now, mutes, source_time)
+                self._announce(other, now, mutes, finding)
 
     def _first_seen(self, now: float) -> dict[str, float]:
         return {m["machine"]: m["first_seen"] or now for m in self.reader.machines()}
 
-    def _announce(self, alert: Alert, now: float, mutes: list[Mute], source_time: float | None = None) -> None:
+    def _announce(self, alert: Alert, now: float, mutes: list[Mute], finding: Finding | None = None) -> None:
         muted = is_muted(mutes, alert.rule, alert.machine, alert.harvester_id)
-        outbox_id = None if muted else self._send(alert_reply(alert), alert.machine, alert.rule, alert.severity, now, source_time)
+        outbox_id = None if muted else self._send(alert_reply(alert), alert.machine, alert.rule, alert.severity, now, finding)
         lifecycle.fire(self.botdb, alert, now, outbox_id, self.settings)
 
-    def _send(self, reply, machine: str, rule: str, severity: str, now: float, source_time: float | None,
-              hold: float | None = None) -> int:
+    def _send(self, reply, machine: str, rule: str, severity: str, now: float, finding: Finding | None,
+              hold: float | None = None, route_as: str | None = None) -> int:
+        """Queue `reply`; `finding`: the event's finding it answers at once (none: a debounce or a
+        reminder ran out), whose time the message carries (delivered late, it says when it happened)."""
         not_before = hold if hold is not None else now
         if severity != "critical":
             not_before = self.quiet.release_time(not_before)
-        return enqueue(self.botdb, reply, machine, rule, now, not_before, source_time)
+        if finding is not None and finding.at:
+            reply.at = finding.at
+        return enqueue(self.botdb, reply, machine, rule, now, not_before, finding.source_time if finding else None,
+                       route_as=route_as)
 
 
 def _changes_nothing(f: Finding, alert: Alert | None) -> bool:

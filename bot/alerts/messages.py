@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from bot.reply import Reply, Section
+from bot.reply import Button, Reply, Section
 from teafarm.units import duration
 
 if TYPE_CHECKING:
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from bot.alerts.rules.base import Finding
 
 ORDER = {"critical": 0, "warning": 1, "info": 2, "ok": 3}
+BUTTON_LABEL = 60           # characters of a merged message's button label (Discord allows 80)
 RECOVERED = "Recovered: "
 
 
@@ -33,14 +34,30 @@ def _lines(detail: str, machine: str, harvester: str) -> list[str]:
     return [line for line in (detail, _where(machine, harvester)) if line]
 
 
+MUTES = {"mute1h": 3600.0, "mute1d": 86400.0}     # button actions: how long each mutes
+ACKNOWLEDGE = "ack"
+
+
+def alert_buttons(alert: Alert | Finding) -> list[Button]:
+    """Under every announcement and reminder of an open alert (news has no id: nothing to act on);
+    pressed, they are answered by bot/commands/buttons.py."""
+    alert_id = getattr(alert, "id", None)
+    if alert_id is None:
+        return []
+    return [Button("Mute 1 h", "mute1h", str(alert_id)), Button("Mute 1 d", "mute1d", str(alert_id)),
+            Button("Acknowledge", ACKNOWLEDGE, str(alert_id))]
+
+
 def alert_reply(alert: Alert | Finding) -> Reply:
     """An alert's announcement, or news (a one-shot finding with its severity resolved)."""
-    return Reply(alert.title, [Section(lines=_lines(alert.detail, alert.machine, alert.harvester))], alert.severity)
+    return Reply(alert.title, [Section(lines=_lines(alert.detail, alert.machine, alert.harvester))], alert.severity,
+                 buttons=alert_buttons(alert))
 
 
 def reminder_reply(alert: Alert, now: float) -> Reply:
     return Reply(f"Still: {alert.title} (for {duration(now - alert.since)})",
-                 [Section(lines=_lines(alert.detail, alert.machine, alert.harvester))], alert.severity)
+                 [Section(lines=_lines(alert.detail, alert.machine, alert.harvester))], alert.severity,
+                 buttons=alert_buttons(alert))
 
 
 def recovery_reply(alert: Alert, detail: str, now: float) -> Reply:
@@ -73,7 +90,9 @@ def merged(machine: str, replies: list[Reply]) -> Reply:
         sections.append(Section(heading=r.title, lines=[line for line in lines if line]))
     if all(_is_recovery(r) for r in replies):
         return Reply(f"Recovered on {machine}: {_names([r.title[len(RECOVERED):] for r in replies])}", sections, "ok")
-    return Reply(f"{machine}: {len(replies)} alerts", sections, severity)
+    # each alert keeps its buttons; their labels say which alert they act on
+    buttons = [Button(f"{b.label}: {r.title}"[:BUTTON_LABEL], b.action, b.target) for r in replies for b in r.buttons]
+    return Reply(f"{machine}: {len(replies)} alerts", sections, severity, buttons=buttons)
 
 
 def _is_recovery(reply: Reply) -> bool:

@@ -23,7 +23,8 @@ from monitor.client.settings import ClientSettings
 from monitor.client.smart import SmartCollector
 from monitor.client.stream import Uplink
 from monitor.client.throttle import Throttle
-from monitor.tls import client_credentials
+from monitor.tls import client_credentials, diagnose
+from monitor.waits import wait_event
 from protocol.registry import STATE_TOPICS
 from protocol import events_pb2
 
@@ -33,6 +34,7 @@ MIN_SNAPSHOT_GAP = 0.5      # seconds: a burst of wake() calls makes one snapsho
 COLLECT_TIMEOUT = 20.0
 FIRST_RESYNC_WAIT = 30
 BIG_BATCH = 10_000          # events: after queueing this many, freed memory goes back to the OS
+STOP_TIMEOUT = 5.0          # seconds the tasks, then the collectors, get to stop (teafarm up allows 15 in all)
 
 
 def build_collectors(settings: ClientSettings, chia: ChiaSettings, copier_status_file: Path,
@@ -74,6 +76,7 @@ class ClientApp:
         self.base = self.outbox.load_base()
         self._checkpoints = self.outbox.checkpoints()
         self.uplink = Uplink(settings.server, credentials, self.outbox, self.machine, settings.heartbeat, self._resync)
+        self.uplink.explain_failure = lambda: diagnose(settings.server, pair, settings.ca)
         for collector in self.collectors:
             collector.wake = self._wake.set
             if collector.name in self._checkpoints:
@@ -85,14 +88,13 @@ class ClientApp:
                  len(self.collectors), self.outbox.pending_count())
 
     async def stop(self) -> None:
+        """Bounded: a task or collector that ignores its cancellation (a thread stuck on a dead disk)
+        is logged and left behind, so the process still exits; the outbox is closed either way."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for collector in self.collectors:
-            try:
-                await collector.stop()
-            except Exception:
-                log.exception("collector %s did not stop cleanly", collector.name)
+        await _ended(self._tasks)
+        # each in its own task: a stop that swallows its cancellation cannot be cut short inline
+        await _ended([asyncio.create_task(c.stop(), name=f"collector {c.name}") for c in self.collectors])
         if self.outbox is not None:
             self.outbox.close()
 
@@ -100,9 +102,7 @@ class ClientApp:
         if self.outbox.is_new:
             # a new outbox has no base: diffing against nothing would re-add everything the
             # server already has and never delete what vanished meanwhile
-            try:
-                await asyncio.wait_for(self.uplink.resynced.wait(), FIRST_RESYNC_WAIT)
-            except asyncio.TimeoutError:
+            if not await wait_event(self.uplink.resynced, FIRST_RESYNC_WAIT):
                 log.warning("server unreachable for %d s: starting from an empty state", FIRST_RESYNC_WAIT)
         while True:
             started = time.monotonic()
@@ -113,10 +113,7 @@ class ClientApp:
                 log.exception("snapshot failed")
                 self._held.update(t.name for t in STATE_TOPICS)  # diff what was collected again next time
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.interval)
-            except asyncio.TimeoutError:
-                pass
+            await wait_event(self._wake, self.settings.interval)
             await asyncio.sleep(max(0.0, MIN_SNAPSHOT_GAP - (time.monotonic() - started)))
 
     async def snapshot_once(self) -> int:
@@ -179,7 +176,8 @@ class ClientApp:
         """The collector's part of the snapshot (None if it failed) and what of it keeps its last state."""
         part = events_pb2.ComputerInfo()
         try:
-            kept = kept_of(await asyncio.wait_for(collector.collect(part), COLLECT_TIMEOUT))
+            async with asyncio.timeout(COLLECT_TIMEOUT):     # not wait_for: see monitor/waits.py
+                kept = kept_of(await collector.collect(part))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -200,3 +198,15 @@ class ClientApp:
         self.base = server_state
         self.outbox.replace_base(server_state)
         self._wake.set()
+
+
+async def _ended(tasks: list[asyncio.Task]) -> None:
+    """Wait up to STOP_TIMEOUT for `tasks` to end; log the ones that failed or still run (left behind)."""
+    if not tasks:
+        return
+    done, running = await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s did not stop cleanly", task.get_name(), exc_info=task.exception())
+    for task in running:
+        log.error("%s did not stop within %g s; leaving it", task.get_name(), STOP_TIMEOUT)

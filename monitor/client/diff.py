@@ -28,10 +28,14 @@ def entities_of(parts: list[events_pb2.ComputerInfo], topic: Topic) -> Entities:
 
 
 def keep_unknown(new: Entities, old: Entities, unknown: Callable[[Message], bool]) -> Entities:
-    """`new` with the entities of `old` it lacks that its source does not know yet (`unknown`): a
-    source that has not answered is not a source that lost them."""
-    missing = {key: message for key, message in old.items() if key not in new and unknown(message)}
-    return {**new, **missing} if missing else new
+    """`new` with every entity of `old` whose source does not know yet (`unknown`) in its last state:
+    a source that has not answered is not a source that lost them, nor one that gave them away.
+    Where another source reports the same key (one file seen by two harvesters), the row stays the
+    silent source's until it answers; replacing it would move the row between harvesters for a
+    while (a false "unreadable plots" and its recovery after a client restart)."""
+    kept = {key: message for key, message in old.items()
+            if unknown(message) and (key not in new or new[key] != message)}
+    return {**new, **kept} if kept else new
 
 
 def state_of(snapshot: events_pb2.ComputerInfo) -> State:

@@ -83,8 +83,9 @@ class HardwareCollector(Collector):
         future = self._disk_threads.submit(psutil.disk_usage, disk.mountpoint)
         self._hung[disk.mountpoint] = future
         try:
-            usage = await asyncio.wait_for(asyncio.wrap_future(future), DISK_TIMEOUT)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(DISK_TIMEOUT):      # not wait_for: see monitor/waits.py
+                usage = await asyncio.wrap_future(future)
+        except TimeoutError:
             disk.error = "not responding"
             return
         except OSError as exc:

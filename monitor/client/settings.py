@@ -25,6 +25,9 @@ def _topic(key: str) -> str | None:
 @dataclass
 class ClientSettings:
     server: str = setting("127.0.0.1:8443", check=host_port)   # host:port of the teafarm server / bot
+    # host:port of the server's enrolment listener ("" -> the host of `server`, port 8442); used
+    # only by `teafarm client --enrol-file` before this machine has its certificate
+    enrol_server: str = setting("", check=lambda text: host_port(text) if text else None)
     # "" -> this machine's hostname (must match its certificate); checked as filled in
     machine_name: str = setting("", check=lambda name: _machine_name(name) if name else None)
     interval: float = setting(5.0, check=seconds())            # seconds between snapshots

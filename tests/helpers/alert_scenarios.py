@@ -58,6 +58,30 @@ def _pool(reachable: bool, kind=ADD, error: str = "") -> events_pb2.UpdateEvent:
     return event("pool", kind, id=LAUNCHER, launcher_id=LAUNCHER, pool_url="https://pool.example", reachable=reachable, last_error=error)
 
 
+_tx_numbers = itertools.count(1)
+_tx_ids: list[str] = []
+SESSION = 1_795_000_000.0      # a client start: its first read of a wallet is the wallet's history
+
+
+def _tx(kind: int, mojo: int, history: bool = False, new: bool = True, event_type=ADD, **fields) -> events_pb2.UpdateEvent:
+    """A wallet transaction (chia's TransactionType `kind`); a fresh id unless new=False (the last one again)."""
+    if new:
+        _tx_ids.append(f"{next(_tx_numbers):064x}")
+    fields.setdefault("confirmed", True)
+    return event("wallet_transaction", event_type, id=_tx_ids[-1], wallet_id=1, type=kind, amount=mojo,
+                 history_session=SESSION if history else 0.0, **fields)
+
+
+def _block(mojo_farmer: int = 250_000_000_000) -> Events:
+    """A block won: its farmer reward and pool reward, two coins at one height."""
+    height = 5_000_000 + next(_tx_numbers)
+    return [_tx(3, mojo_farmer, confirmed_at_height=height), _tx(2, 1_750_000_000_000, confirmed_at_height=height)]
+
+
+def _wallet_history() -> Events:
+    return [_tx(3, 250_000_000_000, history=True, confirmed_at_height=4_000_000), _tx(0, 10**12, history=True)]
+
+
 SCENARIOS = [
     Scenario("harvester_disconnected", "Harvester disconnected",
              setup=lambda: [harvester(NODE, True, plots=7)],
@@ -150,6 +174,17 @@ SCENARIOS = [
              setup=lambda: [event("copy_job", id="j1", plot="plot-k32-z.plot", target="/mnt/t1", state=2)],
              problem=lambda: [event("copy_job", UPDATE, id="j1", plot="plot-k32-z.plot", target="/mnt/t1", state=4, error="EIO")],
              detail="plot-k32-z.plot -> /mnt/t1"),
+    Scenario("block_won", "Block won!", one_shot=True, setup=_wallet_history, problem=_block,
+             repeat=lambda: [_tx(2, 1_750_000_000_000, new=False, event_type=UPDATE, confirmed_at_height=1)],
+             detail="farmer reward of 0.25 XCH received"),
+    Scenario("coins_received", "Coins received: 1.5 XCH", one_shot=True, setup=_wallet_history,
+             problem=lambda: [_tx(0, 1_500_000_000_000)],
+             repeat=lambda: [_tx(0, 1_500_000_000_000, new=False, event_type=UPDATE, confirmed_at_height=7)],
+             detail="transfer or pool payout of 1.5 XCH"),
+    Scenario("coins_sent", "Coins sent: 2 XCH", one_shot=True, setup=_wallet_history,
+             problem=lambda: [_tx(1, 2 * 10**12, confirmed=False, fee_amount=10**8, to_address="xch1thief")],
+             repeat=lambda: [_tx(1, 2 * 10**12, new=False, event_type=UPDATE, confirmed_at_height=9, to_address="xch1thief")],
+             detail="transfer of 2 XCH to xch1thief, fee 0.0001 XCH (pending)"),
     Scenario("disk_reallocated_sectors", "Reallocated sectors growing", one_shot=True,
              setup=lambda: [_smart(reallocated=8)],
              problem=lambda: [_smart(UPDATE, reallocated=24)], detail="reallocated sectors 8 -> 24"),

@@ -239,6 +239,13 @@ def recorded_routes() -> dict[str, dict[str, Answer]]:
     return routes
 
 
+def wallet_transactions() -> tuple[dict, list[dict]]:
+    """get_wallets' answer and get_transactions' rows in chia 2.7.5's shape (a farmer reward, a pool
+    reward, an incoming transfer, a pending outgoing one), for routes a test adapts."""
+    data = recorded("rpc-2.7.5-wallet.json")
+    return data["wallet.get_wallets"]["response"], data["wallet.get_transactions"]["response"]["transactions"]
+
+
 def plots_answer(count: int, node_folder: str = "/farm") -> bytes:
     """A harvester get_plots answer with `count` plots, in chia 2.7.5's exact shape (~600 bytes each)."""
     template = recorded()["harvester.get_plots"]["response"]["plots"][0]

@@ -1,15 +1,20 @@
-"""The restart matrix (issue 14): `teafarm client`, `teafarm bot` and the bot's store writer, each
-stopped with SIGTERM and with kill -9, twice within 2 s; client and bot restarted in both orders.
+"""The restart matrix (issue 14): `teafarm client`, `teafarm bot`, the bot's store writer and
+`teafarm copy` (mid-copy), each stopped with SIGTERM and with kill -9, twice within 2 s; client and
+bot restarted in both orders.
 Real processes through the CLI; chia is the recorded-payload fake (its services slow to answer a
 new client, so a restarted client meets services it does not know yet), and a debug.log gets a proof
 line every 0.15 s throughout. Nothing may be raised beyond what the first sync raised and the
-proofs, no event or proof lost or doubled, and the machine online whenever its client and bot run.
+proofs, no event or proof lost or doubled, no plot lost or doubled, and the machine online whenever
+its client and bot run.
 The real-chia part is tests/monitor/client/chia/test_restart_on_real_chia.py."""
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -18,7 +23,9 @@ import psutil
 import pytest
 
 from bot.alerts.rules import ALERTS
+from copier.partials import read_owner
 from tests.helpers.backbone import TEAFARM, TeafarmProcess, query, write_config
+from tests.helpers.copier import digest, make_plot
 from tests.helpers.fake_chia import SERVICES, FakeChia, Slow, recorded_routes, write_chia_root
 from tests.helpers.farm import max_seq
 from tests.helpers.ports import free_port
@@ -32,6 +39,7 @@ DUPLICATES = "SELECT COUNT(*) FROM (SELECT 1 FROM {table} GROUP BY machine, id, 
 ALERT_LINE = re.compile(r"^(?:\[(?:CRITICAL|WARNING|INFO|OK)\] (.+)|([A-Z][^:\n]*):)$", re.M)  # title, or section
 MERGED = re.compile(r"^\S+: \d+ alerts$")
 PROOF_EVERY = 0.15
+PLOTS, PLOT_BYTES, COPY_RATE_MB = 6, 3 * 2**20, 4.0    # about 5 s of copying: every stop lands mid-copy
 
 
 def proof_line(at: float, challenge: str) -> bytes:
@@ -82,11 +90,12 @@ class OnlineWatch(threading.Thread):
 class Farm:
     """A bot (console alerts) and a client on one config, restarted at will."""
 
-    def __init__(self, folder: Path, config: Path) -> None:
-        self.folder, self.config = folder, config
+    def __init__(self, folder: Path, config: Path, plotter: Path) -> None:
+        self.folder, self.config, self.plotter = folder, config, plotter
         self.database = folder / "data" / "teafarm.db"
         self.bot: TeafarmProcess | None = None
         self.client: TeafarmProcess | None = None
+        self.copier: TeafarmProcess | None = None
         self.client_log_at = self.bot_log_at = 0    # where the last client's and bot's logs begin
         self.started_at = 0.0                       # when the last of them started
         self.started: list[TeafarmProcess] = []
@@ -107,6 +116,31 @@ class Farm:
         self.client_log_at, self.started_at = len(self.client_log()), time.time()
         self.client = TeafarmProcess(["client", "--config", str(self.config)], self.folder / "client.log")
         self.started.append(self.client)
+
+    def start_copier(self) -> None:
+        self.copier = TeafarmProcess(["copy", "--config", str(self.config)], self.folder / "copier.log")
+        self.started.append(self.copier)
+
+    def copying(self) -> bool:
+        """The running copier's partial copy has bytes in it (not one a stopped copier left behind;
+        files come and go under the copier: a vanished one is none)."""
+        for partial in self.folder.glob("hdd*/*.teafarm-partial"):
+            owner = read_owner(partial)
+            with contextlib.suppress(FileNotFoundError):
+                if owner is not None and owner.pid == self.copier.proc.pid and partial.stat().st_size:
+                    return True
+        return False
+
+    def plots(self) -> dict[str, list[str]] | None:
+        """Each plot name in the targets: the digests of its copies; None while the plotter folder
+        still holds a plot or a partial copy (or its owner file) is left."""
+        if any(self.plotter.glob("*.plot")) or any(self.folder.glob("hdd*/*.teafarm-partial*")):
+            return None
+        found: dict[str, list[str]] = {}
+        for path in sorted(self.folder.glob("hdd*/*.plot")):
+            with contextlib.suppress(FileNotFoundError):
+                found.setdefault(path.name, []).append(digest(path))
+        return found
 
     def bot_log(self) -> str:
         path = self.folder / "bot.log"
@@ -177,12 +211,21 @@ def test_restarts_raise_nothing_and_lose_nothing(tmp_path):
     fake = FakeChia(root, routes, ports).start(SERVICES[1:])     # no daemon: debug.log is where proofs come from
     debug_log = tmp_path / "debug.log"
     debug_log.write_bytes(b"")
+    # the plotter's folder on another filesystem than the targets: plots are copied, not renamed
+    plotter = Path(tempfile.mkdtemp(prefix="plotter-", dir="/dev/shm"))
+    plots = {f"plot-k32-{n}.plot": make_plot(plotter, f"plot-k32-{n}.plot", PLOT_BYTES) for n in range(PLOTS)}
+    targets = [tmp_path / "hdd1", tmp_path / "hdd2"]
+    for target in targets:
+        target.mkdir()
     port = free_port()
     config = write_config(tmp_path, port, chia={"enabled": True, "root": str(root), "poll_interval": 1.0,
                                                 "debug_log": str(debug_log)},
+                          copy={"sources": [str(plotter)], "targets": [str(t) for t in targets],
+                                "stable_seconds": 0.0, "scan_interval": 0.3, "status_interval": 0.2,
+                                "bandwidth_limit_mb": COPY_RATE_MB},
                           bot={"alerts": {"startup_grace": 0.0, "group_window": 0.0, "daily_summary": "",
                                           "rules": {name: {"debounce": 0.0} for name in ALERTS}}})
-    farm = Farm(tmp_path, config)
+    farm = Farm(tmp_path, config, plotter)
     proofs = ProofWriter(debug_log)
     watch = OnlineWatch(farm.database)
     started = time.monotonic()
@@ -210,6 +253,13 @@ def test_restarts_raise_nothing_and_lose_nothing(tmp_path):
         step(lambda: twice(lambda: farm.client.kill9(), farm.start_client))
         step(lambda: twice(lambda: farm.bot.stop(), lambda: farm.start_bot(wait=False)))
         step(lambda: twice(lambda: farm.bot.kill9(), lambda: farm.start_bot(wait=False)))
+
+        def copier_stopped_mid_copy() -> None:
+            farm.start_copier()
+            for stop in (lambda: farm.copier.stop(), lambda: farm.copier.kill9()):
+                wait_until(farm.copying, 30, "a copy in flight")
+                twice(stop, farm.start_copier)
+        step(copier_stopped_mid_copy)                    # its copies go on through the writer's restarts
         watch.watching = True                           # the writer's restarts must not even blip
         for sig in (signal.SIGTERM, signal.SIGKILL):
             killed = []
@@ -221,6 +271,8 @@ def test_restarts_raise_nothing_and_lose_nothing(tmp_path):
                 time.sleep(1.0)
             wait_until(lambda: (w := farm.writer()) is not None and w.pid not in killed, 10, "a new store writer")
             time.sleep(0.5)
+        wait_until(lambda: farm.plots() == {name: [sha] for name, sha in plots.items()}, 60,
+                   lambda: f"each plot once in a target, intact, no partial left: {farm.plots()}")
 
         def client_first() -> None:
             farm.stop()
@@ -267,5 +319,6 @@ def test_restarts_raise_nothing_and_lose_nothing(tmp_path):
             proofs.stop()
         farm.stop()
         fake.stop()
-    for text in (farm.bot_log(), farm.client_log()):
+        shutil.rmtree(plotter, ignore_errors=True)
+    for text in (farm.bot_log(), farm.client_log(), (tmp_path / "copier.log").read_text(errors="replace")):
         assert "Traceback" not in text

@@ -32,6 +32,9 @@ class Finding:
     one_shot: bool = False        # news: sent once, no reminders and no recovery
     severity: str = ""            # "" = the rule's (configurable) severity
     source_time: float = 0.0      # server receive time of the event behind it
+    # when it happened: the event's own time (the engine fills it in). Well before the receive time
+    # for a client's buffered events (an outage): the message says when it happened, not when it came
+    at: float = 0.0
 
 
 class Memory:

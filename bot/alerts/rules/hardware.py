@@ -30,7 +30,7 @@ class DiskHealth(Rule):
         threshold = ctx.settings.disk_full_percent
         was = _percent(t.before) >= threshold
         now = _percent(t.after) >= threshold
-        if plots == 0 and now and not was:
+        if now and not was and not holds_plots(ctx, t.machine, mount, plots):
             free = (t.after or {}).get("free_bytes") or 0
             findings.append(Finding("disk_full", t.machine, mount, True, "Disk almost full",
                                     f"{mount} on {t.machine} is {_percent(t.after):.0f}% full ({free / 2**30:.1f} GiB free)",
@@ -56,6 +56,14 @@ class RamFull(Rule):
         if was and _percent(t.after) < threshold - HYSTERESIS:
             return [Finding("ram_full", t.machine, "", False, "RAM full", source_time=t.server_time)]
         return []
+
+
+def holds_plots(ctx: RuleContext, machine: str, mount: str, counted: int) -> bool:
+    """Plots on the disk: counted from the plot events so far or, for a disk that seems to hold none,
+    already in the store. A machine's first sync is stored whole, but its disk events come before its
+    plot events: by the count alone, every plot disk would look "almost full" for a moment."""
+    return counted > 0 or bool(ctx.reader.query("SELECT 1 FROM plot WHERE machine = ? AND disk = ? LIMIT 1",
+                                                (machine, mount)))
 
 
 def _percent(row: dict | None) -> float:

@@ -23,6 +23,7 @@ class PlotHealth(Rule):
 
     def check(self, t: Transition, ctx: RuleContext) -> list[Finding]:
         touched: dict[str, tuple[dict, dict]] = {}
+        disks_before: dict[str, int] = {}
         for row, sign in ((t.before, -1), (t.after, +1)):
             if row is None:
                 continue
@@ -35,12 +36,15 @@ class PlotHealth(Rule):
             elif row.get("status") == "INVALID":
                 counts["invalid"] = max(0, counts["invalid"] + sign)
             disk = row.get("disk") or ""
-            ctx.memory.put(DISK_MEMORY, t.machine, disk, max(0, (ctx.memory.get(DISK_MEMORY, t.machine, disk) or 0) + sign) or None)
+            held = ctx.memory.get(DISK_MEMORY, t.machine, disk) or 0
+            disks_before.setdefault(disk, held)
+            ctx.memory.put(DISK_MEMORY, t.machine, disk, max(0, held + sign) or None)
             ctx.memory.put(MEMORY, t.machine, node, counts)
         if t.deleted and t.before.get("status") == "VALID" and self._announced_move(t.before, ctx):
             counts = touched[t.before.get("harvester_node_id") or ""][1]
             counts["hwm"] -= 1          # moved away on purpose: the mark follows it
-        findings = []
+        findings = [self._plot_disk(t, disk) for disk, held in disks_before.items()
+                    if disk and not held and plots_on_disk(ctx, t.machine, disk)]
         for node, (old, counts) in touched.items():
             counts["hwm"] = max(counts["hwm"], counts["valid"])
             deficit = counts["hwm"] - counts["valid"]
@@ -74,6 +78,13 @@ class PlotHealth(Rule):
                                     f"harvester {label}: {counts['valid']:,} plots accepted as the new normal",
                                     node, label))
         return findings
+
+    @staticmethod
+    def _plot_disk(t: Transition, disk: str) -> Finding:
+        """The first plot on a disk: it is a plot disk, meant to be full. Withdraws a "disk almost
+        full" raised before its plots were counted (their events follow the disk's)."""
+        return Finding("disk_full", t.machine, disk, False, "Disk almost full",
+                       f"{disk} on {t.machine} holds plots: a plot disk is meant to be full", source_time=t.server_time)
 
     @staticmethod
     def _unreadable(ctx: RuleContext, machine: str, node: str, label: str, count: int) -> str:

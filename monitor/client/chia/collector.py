@@ -9,7 +9,7 @@ must be fetched again; polling with summaries is the safety net for a missed eve
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +26,7 @@ from monitor.client.chia.services.harvester import HarvesterService
 from monitor.client.chia.services.wallet import WalletService
 from monitor.client.chia.settings import ChiaSettings
 from monitor.client.collector import Collector, Kept
+from monitor.waits import wait_event
 from protocol import chia_pb2, events_pb2
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 class ChiaCollector(Collector):
     name = "chia"
     topics = ("chia_services", "harvesters", "harvester_identities", "plots", "farmer", "full_node",
-              "wallet", "pools")
+              "wallet", "wallet_transactions", "pools")
 
     def __init__(self, settings: ChiaSettings, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
@@ -84,6 +85,18 @@ class ChiaCollector(Collector):
         if topic == "proof":
             self._proof_heard_at = self._clock()
 
+    # ---- kept across a restart ---------------------------------------------------------------
+    def checkpoint(self) -> str:
+        """The farming statistics not handed out yet, stored with the buckets taken last: a kill -9
+        loses no signage point counted before the last snapshot."""
+        return json.dumps(self.stats.state(), separators=(",", ":"))
+
+    def restore(self, checkpoint: str) -> None:
+        try:
+            self.stats.restore(json.loads(checkpoint))
+        except (ValueError, TypeError, KeyError) as exc:   # written by another version: start afresh
+            log.warning("chia: the farming statistics kept at the last stop cannot be read (%s); starting afresh", exc)
+
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self.daemon.run(), name="chia-daemon")]
@@ -93,9 +106,8 @@ class ChiaCollector(Collector):
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks)   # not suppress(CancelledError): it would swallow this stop's own
         self._tasks = []
         for rpc in self._rpc.values():
             await rpc.close()
@@ -140,8 +152,7 @@ class ChiaCollector(Collector):
                     if known is None or known.error != error:
                         log.exception("chia %s: polling failed", name)
             self._set_state(service, state, error)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), self.settings.poll_interval)
+            await wait_event(wakeup, self.settings.poll_interval)
 
     def _set_state(self, service: ChiaService, state: int, error: str) -> None:
         name = service.name

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from monitor.client.chia.percentile import percentile
 from protocol import chia_pb2
@@ -202,6 +203,30 @@ class FarmingStats:
             stats.lookups.append(answer.lookup)
             stats.eligible += answer.eligible
             stats.proofs += answer.proofs
+
+    # ---- kept across a restart (the chia collector's checkpoint) ---------------------------------
+    def state(self) -> dict[str, Any]:
+        """What a client restart (a kill -9 too) must not lose: the minutes not handed out yet and
+        the signage points still waiting for answers."""
+        return {"harvesters": [[node_id, minute, asdict(stats)] for (node_id, minute), stats in self._harvester_minutes.items()],
+                "signage": [[minute, s.seen, s.skipped] for minute, s in self._signage_minutes.items()],
+                "pending": [[p.received, p.plot_filter, sorted(p.away),
+                             {node_id: asdict(a) for node_id, a in p.answers.items()}] for p in self._pending.values()],
+                "plots": self._plots}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Resume from `state()`. A signage point that was waiting settles with the answers heard
+        before the stop: one that came while the client was down is unknown, not missed. Which
+        indexes were seen is not kept: the signage points of the downtime were not skipped by the
+        node, only not heard here, and must not count as skipped."""
+        for node_id, minute, stats in state["harvesters"]:
+            self._harvester_minutes[(node_id, minute)] = _HarvesterMinute(**stats)
+        for minute, seen, skipped in state["signage"]:
+            self._signage_minutes[minute] = _SignageMinute(seen, skipped)
+        for received, plot_filter, away, answers in state["pending"]:
+            answered = {node_id: _Answer(**a) for node_id, a in answers.items()}
+            self._settle(_PendingSp(received, set(answered), plot_filter, set(away), answered))
+        self._plots.update(state["plots"])
 
     @staticmethod
     def _farming_bucket(node_id: str, minute: float, stats: _HarvesterMinute) -> chia_pb2.FarmingBucket:

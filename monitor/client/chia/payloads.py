@@ -68,6 +68,19 @@ def wallet(sync: dict, height: dict, farmed: dict) -> chia_pb2.Wallet:
         last_height_farmed=as_int(farmed.get("last_height_farmed")), blocks_won=as_int(farmed.get("blocks_won")))
 
 
+def wallet_transaction(entry: Any, fingerprint: int) -> chia_pb2.WalletTransaction | None:
+    """One transaction of get_transactions (None without a transaction id)."""
+    entry = as_dict(entry)
+    tx_id = node_id_hex(entry.get("name"))
+    if len(tx_id) != 64:
+        return None
+    return chia_pb2.WalletTransaction(
+        id=tx_id, wallet_id=as_int(entry.get("wallet_id")), fingerprint=fingerprint, type=as_int(entry.get("type")),
+        amount=as_int(entry.get("amount")), fee_amount=as_int(entry.get("fee_amount")), confirmed=bool(entry.get("confirmed")),
+        confirmed_at_height=as_int(entry.get("confirmed_at_height")), created_at_time=as_float(entry.get("created_at_time")),
+        to_address=as_str(entry.get("to_address")))
+
+
 def _recent(entries: Any, now: float) -> int:
     """Entries of a farmer `*_24h` list ([time, value] pairs) within the last 24 h."""
     if not isinstance(entries, list):

@@ -8,7 +8,7 @@ from typing import Literal
 
 @dataclass
 class ChiaSettings:
-    enabled: bool = True
+    enabled: bool = True               # false: read nothing of chia (a machine without it)
     root: str = ""                     # "" -> $CHIA_ROOT, else ~/.chia/mainnet
     rpc_timeout: float = 10.0          # seconds a chia RPC call may take before the service counts as failing
     poll_interval: float = 30.0        # seconds between RPC summaries (daemon events bring changes sooner)

@@ -73,13 +73,26 @@ def test_an_outage_across_a_restart_delivers_each_alert_with_its_time(server, tm
     server.send("late1", harvester(NODE, True))
     server.send("late1", harvester(NODE, False, UPDATE))
     assert h.run() == []
-    source_time = h.botdb.execute("SELECT source_time FROM outbox WHERE machine = 'late1'").fetchone()[0]
     h.restart()
     chat.down = False
     h.advance(600)
     sent = h.run()
     assert titles(sent) == ["Harvester disconnected"]
-    assert sent[0].sections[0].lines[0] == f"happened at {clock_time(source_time, h.t)}"
+    assert sent[0].sections[0].lines[0] == f"happened at {clock_time(sent[0].at, h.t)}"
+
+
+def test_an_event_the_client_buffered_through_an_outage_says_when_it_happened(server, tmp_path):
+    """The client was cut off from the server for 10 minutes; its outbox delivers the disconnect now,
+    stamped when it happened. The alert, sent at once, says then, not when the server got it."""
+    chat = RecordingTransport("chat")
+    h = Harness(server.database, tmp_path, transports=[chat])
+    server.send("late3", harvester(NODE, True))
+    happened = h.t - 600
+    server.send("late3", harvester(NODE, False, UPDATE, timestamp=happened))
+    sent = h.run()
+    assert titles(sent) == ["Harvester disconnected"]
+    assert abs(sent[0].at - happened) < 5              # the event's time, corrected by the client's measured clock offset
+    assert sent[0].sections[0].lines[0] == f"happened at {clock_time(sent[0].at, h.t)}"
 
 
 def test_grouped_recoveries_are_headed_as_a_recovery_naming_what_recovered(server, tmp_path):

@@ -35,10 +35,16 @@ async def _with_client(config, collectors, script) -> None:
     await app.start()
     try:
         await asyncio.wait_for(app.uplink.resynced.wait(), 30)
+        await asyncio.wait_for(_first_snapshot(app), 30)   # the loop's own, before the script's: a fixed order
         await script(app)
         await asyncio.wait_for(_drained(app), 30)
     finally:
         await app.stop()
+
+
+async def _first_snapshot(app) -> None:
+    while not any(app.base.values()):
+        await asyncio.sleep(0.05)
 
 
 async def _drained(app) -> None:
@@ -51,9 +57,9 @@ def test_a_throttled_update_is_sent_later_never_lost(farm, server, tmp_path):
     config = parse_config_file(farm.config)
     ram, disks = Scripted("ram", ("ram",)), Scripted("disks", ("disks",))
 
-    async def script(app):
+    async def script(app):                    # the loop's first snapshot sent the ADD
         ram.ram_used = 1
-        await app.snapshot_once()             # ADD, sent
+        await app.snapshot_once()             # UPDATE, sent
         ram.ram_used = 2
         await app.snapshot_once()             # UPDATE held back by the throttle
         disks.disks = ["/mnt/new"]
@@ -62,7 +68,7 @@ def test_a_throttled_update_is_sent_later_never_lost(farm, server, tmp_path):
         await app.snapshot_once()             # due again: the held-back value goes out
 
     asyncio.run(_with_client(config, [ram, disks], script))
-    assert query(farm.database, "SELECT event_type, used_bytes FROM ram_events ORDER BY seq") == [("ADD", 1), ("UPDATE", 2)]
+    assert query(farm.database, "SELECT event_type, used_bytes FROM ram_events ORDER BY seq") == [("ADD", 0), ("UPDATE", 1), ("UPDATE", 2)]
     assert query(farm.database, "SELECT event_type, id FROM disk_events") == [("ADD", "/mnt/new")]
 
 
@@ -108,3 +114,45 @@ def test_a_collector_that_hangs_does_not_stop_the_snapshot(farm, server, tmp_pat
 
     asyncio.run(_with_client(config, [Hung(), ram], script))
     wait_until(lambda: query(farm.database, "SELECT used_bytes FROM ram") == [(7,)], 10, "ram from the healthy collector")
+
+
+def test_stop_ends_the_loops_and_does_not_wait_for_a_collector_that_ignores_it(farm, server, tmp_path, monkeypatch):
+    """A wake-up at the moment of the stop: Python 3.11's wait_for swallowed the cancellation that
+    came with it, the snapshot loop ran on and stop never returned. A collector whose stop ignores
+    its cancellation (a thread stuck on a dead disk) is left behind, not waited for."""
+    write_config(tmp_path, farm.port, client={"interval": 3600})
+    config = parse_config_file(farm.config)
+    monkeypatch.setattr("monitor.client.app.STOP_TIMEOUT", 0.5)
+
+    class StuckStop(Collector):
+        name, topics = "stuck", ()
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.released = asyncio.Event()      # the dead disk comes back: only then does its stop end
+
+        async def collect(self, snapshot) -> None:
+            pass
+
+        async def stop(self) -> None:
+            try:
+                await self.released.wait()
+            except asyncio.CancelledError:
+                await self.released.wait()
+
+    ram, stuck = Scripted("ram", ("ram",)), StuckStop()
+    ram.ram_used = 1
+
+    async def scenario() -> list[str]:
+        app = client_app(config, collectors=[ram, stuck])
+        await app.start()
+        await asyncio.wait_for(app.uplink.resynced.wait(), 30)
+        while "ram" not in app.base:             # the first snapshot is queued: the loop waits for a wake-up now
+            await asyncio.sleep(0.05)
+        ram.wake()
+        await asyncio.wait_for(app.stop(), 30)
+        running = sorted(t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task())
+        stuck.released.set()
+        return running
+
+    assert asyncio.run(scenario()) == ["collector stuck"]

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 Periods = dict[str, list[tuple[float, float]]]   # fact kind ("proof", "block") -> periods (since, until)
 SAVED_KEY = "reported_elsewhere"
+HEALTH_KEY = "health"          # the parsers' counts up to the saved position
 KEEP_PERIODS = 8
 
 
@@ -64,7 +65,7 @@ class ChiaLogCollector(Collector):
         # daemon events, the wallet): the same proof must not be sent twice
         self.elsewhere = elsewhere
         self.follower = follower or LogFollower(self.debug_log, state_file)
-        self._taken: tuple[object, Periods] | None = None   # position and coverage when facts were taken last
+        self._taken: tuple[object, Periods, dict] | None = None   # position, coverage, health when facts were taken last
         self.parser = ChiaLogParser()
         self.health = LogHealth(str(self.debug_log), blind_after_lines)
         self.log_level = ChiaLogLevel(chia_root)     # read again whenever chia's config.yaml changes
@@ -106,24 +107,27 @@ class ChiaLogCollector(Collector):
     def take_facts(self) -> list[events_pb2.UpdateEvent]:
         # every block read so far is handled (handle() runs between the follower's reads), so the
         # facts taken now are all those of the lines up to this position
-        self._taken = (self.follower.position(), self._reported())
+        self._taken = (self.follower.position(), self._reported(), self.health.state())
         return super().take_facts()
 
     def checkpoint(self) -> str | None:
         if self._taken is None or self._taken[0] is None:
             return None
-        position, reported = self._taken
-        return json.dumps(self.follower.saved_state(position, {SAVED_KEY: reported}))
+        position, reported, health = self._taken
+        return json.dumps(self.follower.saved_state(position, {SAVED_KEY: reported, HEALTH_KEY: health}))
 
     def restore(self, checkpoint: str) -> None:
         try:
-            self.follower.resume(json.loads(checkpoint))
-        except ValueError:
+            saved = json.loads(checkpoint)
+            self.follower.resume(saved)
+            if saved.get("path") == str(self.debug_log):       # the same log: its counts go on from there
+                self.health.restore(saved.get(HEALTH_KEY) or {})
+        except (ValueError, TypeError, AttributeError):
             log.warning("ignoring an unreadable saved position of %s", self.debug_log)
 
     def facts_stored(self) -> None:
         if self._taken is not None:
-            position, reported = self._taken
+            position, reported, _ = self._taken
             self._taken = None
             if position is not None:      # the state file's copy, for a client that loses its outbox
                 self.follower.commit(position, {SAVED_KEY: reported})

@@ -15,7 +15,7 @@ changes the user's chia config.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from monitor.client.chia.chia_root import SERVICES, ChiaRoot, config_stamp
@@ -89,6 +89,15 @@ class LogHealth:
             return True
         return (kind in REGULAR_KINDS and health.matched > 0
                 and health.logger_lines_since >= self.blind_after_lines)
+
+    def state(self) -> dict[str, dict]:
+        """Each kind's counts, kept with the log's position: a restarted client resumes them, so its
+        rows neither drop back to zero (a blind parser "seeing" again, then going blind a second time)
+        nor vanish until their next match."""
+        return {kind: asdict(health) for kind, health in self.kinds.items()}
+
+    def restore(self, state: dict[str, dict]) -> None:
+        self.kinds.update((kind, KindHealth(**values)) for kind, values in state.items())
 
     def messages(self, chia_log_level: str) -> list[chia_pb2.LogHealth]:
         """One LogHealth per kind that is expected, has matched or has failed to parse."""

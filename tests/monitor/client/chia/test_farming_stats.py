@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from monitor.chia_consensus import plot_filter
+from monitor.client.chia.collector import ChiaCollector
 from monitor.client.chia.farming_stats import FarmingStats
+from monitor.client.chia.settings import ChiaSettings
 
 A, B = "a" * 64, "b" * 64
 T0 = 1_800_000_000.0          # a minute boundary
@@ -107,3 +109,36 @@ def test_expected_eligible_uses_the_filter_of_the_time_of_the_signage_point():
     sp(stats, 1, T0 + 2)          # missed: expected from the plots last reported
     (bucket,), _ = stats.flush(T0 + 200)
     assert bucket.expected_eligible == 2.0 and bucket.eligible_plots == 3 and bucket.sp_missed == 1
+
+
+def test_a_client_killed_mid_minute_loses_no_signage_point_count(tmp_path):
+    """The chia collector's checkpoint (stored with the buckets taken last) carries the open minute and
+    the signage points waiting for answers into the next run: the minute's bucket counts them all. A
+    waiting one settles with the answers heard: the downtime is unknown, not missed, and not skipped."""
+    settings = ChiaSettings(root=str(tmp_path / "no-chia"))
+    before = ChiaCollector(settings)
+    for n in range(3):
+        sp(before.stats, n, T0 + 10 * n, connected=(A, B))
+    stats_a = dict(lookup=0.2, eligible=1, proofs=0, total_plots=10)
+    for n in range(3):
+        before.stats.farming_info(A, f"sp{n}", T0 + 10 * n + 1, **stats_a)
+    before.stats.farming_info(B, "sp0", T0 + 1, **stats_a)
+    before.stats.flush(T0 + 45)                       # sp0 settled; sp1, sp2 wait for B
+    checkpoint = before.checkpoint()                  # then kill -9
+
+    after = ChiaCollector(settings)
+    after.restore(checkpoint)
+    sp(after.stats, 9, T0 + 50, challenge="c1", connected=(A, B))   # the next one heard: indexes 3..8 not skipped
+    after.stats.farming_info(A, "sp9", T0 + 51, **stats_a)
+    after.stats.farming_info(B, "sp9", T0 + 51, **stats_a)
+    farming, signage = after.stats.flush(T0 + 61)
+    by_node = {b.harvester_node_id: (b.sp_expected, b.sp_answered, b.sp_missed) for b in farming}
+    assert by_node == {A: (4, 4, 0), B: (2, 2, 0)}
+    assert [(s.minute, s.seen, s.skipped) for s in signage] == [(T0, 4, 0)]
+
+
+def test_an_unreadable_farming_checkpoint_starts_afresh(tmp_path, caplog):
+    collector = ChiaCollector(ChiaSettings(root=str(tmp_path / "no-chia")))
+    collector.restore('{"harvesters": 3}')
+    assert collector.stats.flush(T0 + 600) == ([], [])
+    assert "starting afresh" in caplog.text

@@ -9,10 +9,12 @@ from monitor.client.chia.logs import events as ev
 from monitor.client.chia.logs.build import debug_log_path, log_collectors
 from monitor.client.chia.logs.collector import ChiaLogCollector
 from monitor.client.chia.settings import ChiaSettings
+from monitor.client.diff import diff_topic, state_of
 from monitor.client.plotters.collector import PlotterCollector
 from monitor.client.chia.logs.health import LogHealth, chia_log_level
 from monitor.client.chia.logs.parser import ChiaLogParser
 from protocol import events_pb2
+from protocol.registry import BY_NAME
 from tests.helpers.paths import DATA as TEST_DATA
 
 DATA = TEST_DATA / "chia"
@@ -211,6 +213,36 @@ def test_log_health_is_refreshed_once_an_interval_but_blindness_at_once(tmp_path
     collector.handle((OTHER_HARVESTER * 5).encode())
     now = health()["harvester_answer"]
     assert now.blind and now.lines_matched == 2                 # going blind is reported at once
+
+
+def test_a_restarted_client_reports_the_log_health_it_reported(tmp_path: Path) -> None:
+    """A restart (kill -9 too) resumes each parser's counts from the checkpoint stored with the log's
+    position: the rows are those sent before, not counts from zero (a blind parser would "see" again
+    and go blind a second time: a second alert) nor rows gone until their next match."""
+    log_file = tmp_path / "debug.log"
+    log_file.write_bytes(b"")
+
+    def rows(collector: ChiaLogCollector) -> dict:
+        snapshot = events_pb2.ComputerInfo()
+        asyncio.run(collector.collect(snapshot))
+        return state_of(snapshot)["log_health"]
+
+    before = ChiaLogCollector(log_file, None, blind_after_lines=5, health_interval=3600)
+    assert before.follower.poll() == b""               # the first start takes its position
+    for text in (ANSWER_257.format(ms=0, proofs=1), OTHER_HARVESTER * 5):      # it matched, then went blind
+        with log_file.open("a") as file:
+            file.write(text)
+        while block := before.follower.poll():
+            before.handle(block)
+    sent = rows(before)
+    assert sent[f"{log_file}:harvester_answer"].blind
+    before.take_facts()
+    checkpoint = before.checkpoint()                    # stored with the facts taken; then kill -9
+    before.follower.close()
+
+    after = ChiaLogCollector(log_file, None, blind_after_lines=5, health_interval=3600)
+    after.restore(checkpoint)
+    assert diff_topic(BY_NAME["log_health"], sent, rows(after), 0.0) == []
 
 
 def test_real_log_through_rotation_and_restart_gives_every_event_once(tmp_path: Path) -> None:
