@@ -23,7 +23,7 @@ from bot.alerts.engine import AlertEngine
 from bot.alerts.settings import AlertSettings
 from bot.alerts.summary import queue_daily_summary
 from bot.commands.base import CommandContext
-from bot.stats import rollup
+from bot.stats import daily, rollup
 from bot.transports.base import Transport
 from monitor.store.reader import StoreReader
 
@@ -83,6 +83,10 @@ class AlertService:
         await self._in_engine(lambda: queue_daily_summary(
             CommandContext(self.engine.reader, self.engine.botdb, self.settings, self.clock)))
         self._delivery_wake.set()
+
+    async def record_day(self) -> None:
+        """Hourly: today's row of the daily rollup (plot count and size; the days before rebuilt once)."""
+        await self._loop.run_in_executor(self._rollup_thread, daily.record, *self._rollup_db, self.clock())
 
     async def housekeeping(self) -> None:
         """Daily: thin old farming totals, forget delivered alerts older than OUTBOX_KEEP_DAYS."""

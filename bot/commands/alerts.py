@@ -1,13 +1,13 @@
-"""/alerts, /mute <rule|machine|harvester> <duration>, /unmute <target|all>."""
+"""/alerts, /mute <rule|machine|harvester|rule on machine> <duration>, /unmute <target|all>."""
 from __future__ import annotations
 
 from bot.alerts.lifecycle import FIRING, PENDING, Alert, open_alerts
-from bot.alerts.mutes import active_mutes, add_mute, remove_mute
+from bot.alerts.mutes import active_mutes, add_mute, parts, remove_mute
 from bot.alerts.rules import ALERTS
 from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext, CommandError
 from bot.commands.farm import no_args
-from bot.reply import Reply, Section
+from bot.reply import Button, Reply, Section
 from bot.stats.harvesters import harvester_label, harvesters
 from bot.transports.base import Incoming
 from teafarm import units
@@ -27,20 +27,32 @@ def alerts_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     mutes = active_mutes(ctx.botdb, now)
     if mutes:
         sections.append(Section(heading="muted", lines=[
-            f"{m.kind} {m.name} for {units.duration(m.until - now)} more (by {m.by})" for m in mutes]))
+            f"{describe(ctx, m.target)} for {units.duration(m.until - now)} more (by {m.by})" for m in mutes]))
     if not sections:
-        return Reply.text("Alerts", "No open alert.")
-    return Reply(f"Alerts ({len(firing)} open)", sections)
+        sections = [Section(lines=["No open alert."])]
+    return Reply(f"Alerts ({len(firing)} open)" if firing else "Alerts", sections, buttons=[REFRESH])
+
+
+REFRESH = Button("Refresh", "refresh", "/alerts")
 
 
 def _line(alert: Alert, now: float) -> str:
     who = alert.harvester or alert.machine
-    return f"[{alert.severity}] {alert.title}: {alert.detail or who} (since {units.duration(now - alert.since)})"
+    acknowledged = f", acknowledged by {alert.acknowledged_by}" if alert.acknowledged_by else ""
+    return (f"[{alert.severity}] {alert.title}: {alert.detail or who} "
+            f"(since {units.duration(now - alert.since)}{acknowledged})")
 
 
 def resolve_target(ctx: CommandContext, text: str) -> str:
-    """A rule name, a machine name or a harvester (node id prefix, or 'machine shortid') -> typed target."""
+    """A rule name, a machine name or a harvester (node id prefix, or 'machine shortid') -> typed target;
+    "<rule> on <machine or harvester>" -> that rule there only."""
     text = text.strip()
+    rule, on, where = text.partition(" on ")
+    if on and rule.strip().lower() in ALERTS:
+        scope = resolve_target(ctx, where)
+        if scope.startswith("rule:"):
+            raise CommandError(f"'{where.strip()}' is not a machine or harvester")
+        return f"rule:{rule.strip().lower()}@{scope}"
     if text.lower() in ALERTS:
         return f"rule:{text.lower()}"
     machines = [m["machine"] for m in ctx.reader.machines()]
@@ -57,11 +69,26 @@ def resolve_target(ctx: CommandContext, text: str) -> str:
 
 
 def describe(ctx: CommandContext, target: str) -> str:
+    """How a target reads: "rule disk_full", "harvester farmer-1 3f2a…", "rule disk_full on machine nas1"."""
+    if len(parts(target)) == 2:
+        rule, scope = parts(target)
+        return f"{describe(ctx, rule)} on {describe(ctx, scope)}"
     kind, name = target.split(":", 1)
     if kind == "harvester":
         home = {h.node_id: h.machine for h in harvesters(ctx.reader)}
         return f"harvester {harvester_label(home.get(name, ''), name)}"
     return f"{kind} {name}"
+
+
+def typed_form(ctx: CommandContext, target: str) -> str:
+    """What to type to name `target` again (/unmute): "disk_full", "nas1", "disk_full on nas1"."""
+    if len(parts(target)) == 2:
+        rule, scope = parts(target)
+        return f"{typed_form(ctx, rule)} on {typed_form(ctx, scope)}"
+    kind, name = target.split(":", 1)
+    if kind == "harvester":
+        return next((h.label for h in harvesters(ctx.reader) if h.node_id == name), name)
+    return name
 
 
 def mute_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
@@ -81,7 +108,7 @@ def unmute_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         raise CommandError("usage: /unmute <alert|machine|harvester> or /unmute all")
     if text.lower() == "all":
         count = remove_mute(ctx.botdb, None)
-        return Reply.text("Unmuted", f"{count} mutes removed")
+        return Reply.text("Unmuted", f"{fmt.count(count, 'mute')} removed")
     target = resolve_target(ctx, text)
     if not remove_mute(ctx.botdb, target):
         raise CommandError(f"{describe(ctx, target)} is not muted")
@@ -90,5 +117,6 @@ def unmute_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
 
 ALERTS_COMMAND = Command("alerts", "Open alerts, alerts waiting for their debounce, and mutes", alerts_command)
 MUTE = Command("mute", "Silence an alert, a machine or a harvester for a while", mute_command,
-               usage="<alert|machine|harvester> <duration>", argument="what")
-UNMUTE = Command("unmute", "End a mute (or all of them)", unmute_command, usage="<alert|machine|harvester|all>", argument="what")
+               usage="<alert|machine|harvester|alert on machine> <duration>", argument="what", suggest="target")
+UNMUTE = Command("unmute", "End a mute (or all of them)", unmute_command, usage="<alert|machine|harvester|all>",
+                 argument="what", suggest="muted")

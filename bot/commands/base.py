@@ -5,11 +5,15 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.alerts.settings import AlertSettings
 from bot.reply import Reply
 from bot.transports.base import Incoming
 from monitor.store.reader import StoreReader
+
+if TYPE_CHECKING:
+    from bot.alerts.destinations import Outlets
 
 
 class CommandError(Exception):
@@ -22,6 +26,7 @@ class CommandContext:
     botdb: sqlite3.Connection           # alert state, mutes, rollups
     settings: AlertSettings
     now: Callable[[], float] = field(default=time.time)
+    outlets: Outlets | None = None      # the running bot's transports (/test, /subscribe); None in `teafarm ask`
 
 
 @dataclass(frozen=True)
@@ -32,3 +37,6 @@ class Command:
     usage: str = ""                     # "[1h|24h|7d]"
     argument: str = ""                  # name of its one free-text argument in chat pickers ("window"; "" = none)
     admin: bool = False                 # only for admins (/sql)
+    suggest: str = ""                   # what chats suggest for the argument as it is typed (bot.commands.suggest)
+    choices: tuple[str, ...] = ()       # the argument's only values (a list to pick from)
+    hidden: bool = False                # not listed (/press: what buttons send)

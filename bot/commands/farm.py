@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.alerts.lifecycle import FIRING, open_alerts
 from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext, CommandError
-from bot.reply import Reply, Section
+from bot.reply import Button, Reply, Section
 from bot.stats.chain import expected_eligible, expected_time_to_win
 from bot.stats.farming import farm_total, incomplete_note, skipped_signage_points, window_totals
 from bot.stats.harvesters import harvesters
@@ -59,7 +59,7 @@ def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     now = ctx.now()
     machines = ctx.reader.machines()
     if not machines:
-        return Reply.text("Farm", EMPTY_FARM)
+        return Reply("Farm", [Section(lines=[EMPTY_FARM])], buttons=[REFRESH])
     online = sum(1 for m in machines if m["connected"])
     views = [h for h in harvesters(ctx.reader) if h.farmer_machine]
     plots = sum(h.plots for h in views)
@@ -76,7 +76,7 @@ def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         f"machines online: {online} / {len(machines)}",
         f"harvesters connected: {sum(1 for h in views if h.connected)} / {len(views)}",
         f"plots: {plots:,} ({units.size(raw)} raw, {units.size(effective)} effective)",
-        f"last 24 h: {proofs} proofs, {blocks} blocks",
+        f"last 24 h: {fmt.count(proofs, 'proof')}, {fmt.count(blocks, 'block')}",
         f"missed signage points (24 h): {farming.lost:,} of {farming.expected:,} ({fmt.percent(farming.lost, farming.expected)})"
         + skipped_note(ctx, now - DAY, now),
         f"lookup p95 (24 h): {fmt.lookup(farming.lookup_p95)}",
@@ -92,7 +92,10 @@ def farm(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         lines.append(f"expected time to win: {units.duration(etw) if etw else '-'}")
     lines.append(wallet_line(best_wallet(ctx)))
     lines.append(f"open alerts: {len(open_alerts(ctx.botdb, FIRING))}")
-    return Reply("Farm", [Section(lines=lines + incomplete_note(ctx.reader, ctx.botdb))])
+    return Reply("Farm", [Section(lines=lines + incomplete_note(ctx.reader, ctx.botdb))], buttons=[REFRESH])
+
+
+REFRESH = Button("Refresh", "refresh", "/farm")
 
 
 COMMAND = Command("farm", "The whole farm: machines, harvesters, plots, proofs, missed signage points, sync", farm)

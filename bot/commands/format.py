@@ -1,10 +1,28 @@
 """Numbers as people read them in a chat line (sizes and durations: teafarm.units, shared with the copier)."""
 from __future__ import annotations
 
+import re
 import time
 
 from bot.commands.base import CommandError
 from teafarm.units import duration
+
+WINDOWS = {"1h": 3600.0, "24h": 86400.0, "7d": 7 * 86400.0}
+MAX_WINDOW = 90 * 86400.0      # farming buckets are kept 90 days by default
+
+
+def parse_window(text: str) -> tuple[str, float]:
+    """A window of farming figures: '7d' -> ('7d', 604800.0); '' is 24h."""
+    text = text.strip().lower() or "24h"
+    if text in WINDOWS:
+        return text, WINDOWS[text]
+    match = re.fullmatch(r"(\d+)\s*([hd])", text)
+    if match and int(match.group(1)) > 0:
+        seconds = int(match.group(1)) * (3600 if match.group(2) == "h" else 86400)
+        if seconds <= MAX_WINDOW:
+            return f"{match.group(1)}{match.group(2)}", float(seconds)
+    raise CommandError(f"'{text}' is not a window: use 1h, 24h or 7d (or a number of hours/days up to 90d)")
+
 
 _DURATION_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -19,6 +37,11 @@ def clock(timestamp: float | None) -> str:
     if not timestamp:
         return "never"
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 row", "2 rows", "1,000 harvesters": the noun agrees with the number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def percent(part: float, whole: float) -> str:

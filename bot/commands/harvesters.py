@@ -42,7 +42,7 @@ def harvesters_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
             f"plots: {h.plots:,} valid, {h.invalid} invalid, {h.missing_key} missing key, {h.duplicate} duplicate; "
             f"{units.size(h.size)} ({units.size(h.effective_size)} effective)",
             f"24 h: missed {totals.lost} of {totals.expected} SPs ({fmt.percent(totals.lost, totals.expected)}), "
-            f"lookup p95 {fmt.lookup(totals.lookup_p95)}, {totals.proofs} proofs",
+            f"lookup p95 {fmt.lookup(totals.lookup_p95)}, {fmt.count(totals.proofs, 'proof')}",
         ]))
     connected = sum(1 for h in views if h.connected)
     note = incomplete_note(ctx.reader, ctx.botdb)

@@ -23,7 +23,7 @@ def plotting_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         kind = f"k{j['k']}" + (f" C{j['compression']}" if j["compression"] else "")
         eta = f", about {units.duration(j['eta_seconds'])} left" if j["eta_seconds"] else ""
         lines.append(f"{j['machine']} {j['plotter'] or 'plotter'} {kind}: {j['phase'] or '?'} {100 * (j['progress'] or 0):.0f}%{eta}")
-    return Reply(f"Plotting ({len(jobs)} jobs)", [Section(lines=lines)])
+    return Reply(f"Plotting ({fmt.count(len(jobs), 'job')})", [Section(lines=lines)])
 
 
 def copy_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:

@@ -5,10 +5,11 @@ column shows those apart). lookup>5s counts answers whose lookup took over 5 s (
 """
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 
 from bot.commands import format as fmt
-from bot.commands.base import Command, CommandContext, CommandError
+from bot.commands.base import Command, CommandContext
+from bot.commands.chart import image_of, missed_chart
 from bot.commands.farm import EMPTY_FARM
 from bot.commands.harvesters import by_node
 from bot.reply import Reply, Section
@@ -16,24 +17,11 @@ from bot.stats.farming import farm_total, incomplete_note, skipped_signage_point
 from bot.stats.harvesters import harvester_label, machines_of
 from bot.transports.base import Incoming
 
-WINDOWS = {"1h": 3600.0, "24h": 86400.0, "7d": 7 * 86400.0}
-MAX_WINDOW = 90 * 86400.0      # farming buckets are kept 90 days by default
-
-
-def parse_window(text: str) -> tuple[str, float]:
-    text = text.strip().lower() or "24h"
-    if text in WINDOWS:
-        return text, WINDOWS[text]
-    match = re.fullmatch(r"(\d+)\s*([hd])", text)
-    if match and int(match.group(1)) > 0:
-        seconds = int(match.group(1)) * (3600 if match.group(2) == "h" else 86400)
-        if seconds <= MAX_WINDOW:
-            return f"{match.group(1)}{match.group(2)}", float(seconds)
-    raise CommandError(f"'{text}' is not a window: use 1h, 24h or 7d (or a number of hours/days up to 90d)")
+CHART_FROM = 2 * 86400.0     # windows this long get the chart too: a week of numbers reads better as a picture
 
 
 def missed(ctx: CommandContext, args: str, who: Incoming) -> Reply:
-    name, seconds = parse_window(args)
+    name, seconds = fmt.parse_window(args)
     now = ctx.now()
     if not ctx.reader.machines():
         return Reply.text(f"Missed signage points ({name})", EMPTY_FARM)
@@ -58,8 +46,10 @@ def missed(ctx: CommandContext, args: str, who: Incoming) -> Reply:
                 f"{_count_pct(total.late28, total.expected):>12} {_count_pct(total.late5, total.expected):>12}")
     legend = ("missed: no answer, or one after chia's 28 s window (late>28s, among the missed); "
               "lookup>5s: answered, but the lookup took over 5 s")
+    # the chart at the same `now`: its steps add up to the numbers above
+    images = [image_of(missed_chart(replace(ctx, now=lambda: now), name))] if seconds >= CHART_FROM else []
     return Reply(title, [Section(lines=[farm_line, legend, *incomplete_note(ctx.reader, ctx.botdb)]),
-                         Section(lines=rows, monospace=True)])
+                         Section(lines=rows, monospace=True)], images=images)
 
 
 def _count_pct(count: int, whole: int) -> str:
@@ -67,4 +57,4 @@ def _count_pct(count: int, whole: int) -> str:
 
 
 COMMAND = Command("missed", "Signage points expected, answered, missed and late per harvester", missed,
-                  usage="[1h|24h|7d]", argument="window")
+                  usage="[1h|24h|7d]", argument="window", suggest="window")

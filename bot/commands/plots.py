@@ -5,6 +5,7 @@ duplicate) by what is wrong, with the first few file names: chia knows nothing e
 no size), and the name is what the owner needs to find the file."""
 from __future__ import annotations
 
+from bot.commands import format as fmt
 from bot.commands.base import Command, CommandContext
 from bot.commands.farm import EMPTY_FARM, no_args
 from bot.reply import Reply, Section
@@ -35,7 +36,7 @@ def plots_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     sections: dict[tuple[str, str], Section] = {}
 
     def section(key: tuple[str, str]) -> Section:
-        return sections.setdefault(key, Section(heading=f"{harvester_label(*key)} ({disks[key]} disks)"))
+        return sections.setdefault(key, Section(heading=f"{harvester_label(*key)} ({fmt.count(disks[key], 'disk')})"))
 
     total = 0
     for r in valid:
@@ -47,7 +48,7 @@ def plots_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         what = PROBLEMS.get(r["status"], r["status"].lower().replace("_", " "))
         section((r["machine"], r["node"])).lines.append(f"{r['n']:,} {what}: {file_list(names, r['n'])}")
         total += r["n"]
-    return Reply(f"Plots ({total:,} on {len(sections)} harvesters)", [sections[key] for key in sorted(sections)])
+    return Reply(f"Plots ({total:,} on {fmt.count(len(sections), 'harvester')})", [sections[key] for key in sorted(sections)])
 
 
 COMMAND = Command("plots", "Plots per harvester: count by k size and compression, disks, invalid ones", plots_command)

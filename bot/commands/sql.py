@@ -12,12 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.commands import sql_sandbox
+from bot.commands import format as fmt, sql_sandbox
 from bot.commands.base import Command, CommandContext, CommandError
 from bot.reply import Reply, Section
 from bot.transports.base import Incoming
 
 ROW_LIMIT = 50
+LINE_WIDTH = 120       # characters of a table row that chats show without wrapping (Discord, Telegram desktop)
+CELL_MIN = 40          # long cells are never cut shorter than this
 SECONDS = 2.0
 MEMORY_MIB = 256
 START_GRACE = 0.5      # seconds for the sandbox to start and answer, on top of the query's own time
@@ -30,9 +32,24 @@ def sql_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     columns, rows = run_query(ctx.reader.path, args, ROW_LIMIT + 1)
     more = len(rows) > ROW_LIMIT
     rows = rows[:ROW_LIMIT]
-    lines = [" | ".join(columns)] + [" | ".join(row) for row in rows]
-    note = f"first {ROW_LIMIT} rows" if more else f"{len(rows)} rows"
+    cut = fitted_width([columns, *rows])
+    lines = [" | ".join(_cut(cell, cut) for cell in row) for row in [columns, *rows]]
+    note = f"first {ROW_LIMIT} rows" if more else fmt.count(len(rows), "row")
     return Reply(f"SQL ({note})", [Section(lines=lines, monospace=True)])
+
+
+def fitted_width(rows: list[list[str]], width: int = LINE_WIDTH) -> int:
+    """The longest a cell may be so that rows fit in `width` characters: long cells are cut only as
+    far as needed, and never below CELL_MIN (a row wider than that wraps in the chat instead)."""
+    longest = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows and rows[0] else []
+    cap = max(longest, default=0)
+    while cap > CELL_MIN and sum(min(n, cap) for n in longest) + 3 * (len(longest) - 1) > width:
+        cap -= 1
+    return cap
+
+
+def _cut(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[:width - 1] + "…"
 
 
 def run_query(database: Path, sql: str, row_limit: int, seconds: float = SECONDS,

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-CELL_WIDTH = 40     # characters of a cell in the reply (longer ones end with "…")
+CELL_LIMIT = 400    # characters of a cell sent back (longer ones end with "…"); the bot fits them to the width
 
 
 def main() -> int:
@@ -99,9 +99,9 @@ def _cell(value) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, (bytes, str)):
-        value = value[:CELL_WIDTH + 1]     # never the whole of a 200 MB blob as text
+        value = value[:CELL_LIMIT + 1]     # never the whole of a 200 MB blob as text
     text = str(value)
-    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
 
 
 if __name__ == "__main__":

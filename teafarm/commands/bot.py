@@ -29,10 +29,10 @@ def run_bot(args: argparse.Namespace) -> int:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from bot import render
     from bot.app import command_context
     from bot.commands.dispatch import Dispatcher
     from bot.transports.base import Incoming
+    from bot.transports.image_files import plain_with_files
     from teafarm.config import load_config
     from teafarm.typed_config import ConfigError
 
@@ -47,7 +47,7 @@ def run_ask(args: argparse.Namespace) -> int:
     finally:
         dispatcher.close()
     try:
-        print(render.plain(reply), flush=True)
+        print(plain_with_files(reply), flush=True)     # charts: written to files, their paths printed
     except BrokenPipeError:       # `teafarm ask /harvesters | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

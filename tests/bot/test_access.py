@@ -1,9 +1,10 @@
 """Who may use the bot: allowed chats, user lists, DMs, admins; refusals never reach the handler."""
 from __future__ import annotations
 
-from bot.access import guarded
+from bot.access import access_lists, guarded
 from bot.settings import BotSettings
 from bot.transports.base import Incoming
+from bot.transports.settings import AlertPlace, TelegramSettings
 from tests.helpers.chat_harness import RecordingHandler, run
 
 
@@ -60,3 +61,15 @@ def test_no_user_list_means_anyone_in_the_allowed_channel():
 def test_unknown_transport_is_refused():
     reply, received = ask("irc", "#farm", "42")
     assert received == [] and reply.title.startswith("Not allowed")
+
+
+def test_a_press_under_an_alert_is_allowed_in_the_alert_chats_a_command_is_not():
+    settings = BotSettings()
+    settings.telegram = TelegramSettings(token="t", command_chat_ids=["1"], alert_chat_ids=["2"],
+                                         alert_chats=[AlertPlace("3", "critical")], user_ids=["10"])
+    telegram = access_lists(settings)["telegram"]
+    for chat in ("2", "3"):
+        assert telegram.refusal(Incoming("telegram", chat, "10", "alice", "/press ack:4")) is None
+        assert telegram.refusal(Incoming("telegram", chat, "10", "alice", "/mute nas1 1h")).startswith("Not allowed")
+        assert telegram.refusal(Incoming("telegram", chat, "11", "eve", "/press ack:4")).startswith("Not allowed")
+    assert telegram.refusal(Incoming("telegram", "4", "10", "alice", "/press ack:4")).startswith("Not allowed")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot import render
-from bot.reply import Reply, Section
+from bot.reply import Button, Reply, Section
 from tests.helpers.fake_telegram import parse_html
 
 FARM = Reply("Plots lost: <plot & co>", [Section("farmer_1 *disk*", ["/mnt/d7 `sdb`", "1. gone"]),
@@ -15,12 +15,11 @@ def test_plain_text_is_what_the_console_prints():
                                   "  id   name\n  1    a```b")
 
 
-def test_discord_markdown_escapes_farm_strings_and_keeps_tables_in_a_code_block():
-    assert render.discord_markdown(FARM).split("\n") == [
-        "\N{LARGE RED CIRCLE} **Plots lost: <plot & co>**",
-        "**farmer\\_1 \\*disk\\***",
-        "/mnt/d7 \\`sdb\\`",
-        "1\\. gone",
+def test_discord_embeds_escape_farm_strings_and_keep_tables_in_a_code_block():
+    ((embed, after),) = render.discord_embeds(FARM)   # text after a field goes below it: in the next embed
+    assert embed["title"] == "Plots lost: <plot & co>"
+    assert embed["fields"] == [{"name": "farmer\\_1 \\*disk\\*", "value": "/mnt/d7 \\`sdb\\`\n1\\. gone", "inline": False}]
+    assert after["description"].split("\n") == [
         "```",
         "id   name",
         "1    a`\u200b`\u200b`b",            # a ``` inside would end the block early
@@ -94,3 +93,39 @@ def test_an_escaped_markdown_character_is_never_separated_from_its_backslash():
     pieces = render.split(line, 2000)
     assert all(not p.endswith("\\") or p.endswith("\\\\") for p in pieces[:-1])
     assert "".join(pieces) == line
+
+
+def _embed_size(embed: dict) -> int:
+    return sum(len(embed.get(k, "")) for k in ("title", "description")) + len(embed.get("footer", {}).get("text", "")) \
+        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+
+
+def test_discord_embeds_keep_every_limit_and_lose_nothing():
+    sections = [Section(f"disk {i}", [f"/mnt/d{i} line {j} " + "x" * 40 for j in range(30)]) for i in range(40)]
+    reply = Reply("T" * 300, [Section(None, ["intro " * 1000]), *sections], severity="warning", at=1_780_000_000)
+    messages = render.discord_embeds(reply)
+    assert len(messages) > 3
+    for embeds in messages:
+        assert len(embeds) <= 10 and sum(_embed_size(e) for e in embeds) <= 6000
+        for e in embeds:
+            assert len(e.get("title", "")) <= 256 and len(e.get("description", "")) <= 4096 and len(e.get("fields", [])) <= 25
+            assert all(len(f["name"]) <= 256 and 0 < len(f["value"]) <= 1024 for f in e.get("fields", []))
+            assert e["color"] == render.SEVERITY_COLOUR["warning"] and e["timestamp"].startswith("2026-05-28")
+    first = messages[0][0]
+    assert first["title"] == "T" * 255 + "\N{HORIZONTAL ELLIPSIS}" and first["description"] == "T" * 300   # never cut silently
+    shown = [line for embeds in messages for e in embeds for f in e.get("fields", []) for line in f["value"].split("\n")]
+    assert shown == [line for s in sections for line in s.lines]
+
+
+def test_telegram_pieces_count_what_the_user_sees():
+    reply = Reply("Escaped", [Section(None, [f"{i:04d} " + "&<>" * 30 for i in range(400)])])
+    pieces = render.telegram_pieces(reply)
+    visible = [len(parse_html(p)) for p in pieces]
+    assert all(v <= 4096 for v in visible) and len(pieces) == -(-sum(visible) // 4096)   # no piece cut short
+    assert sum(len(p) for p in pieces) > 3 * sum(visible)                                 # the raw HTML is far longer
+
+
+def test_buttons_are_a_text_line_where_a_chat_has_none():
+    reply = Reply("Disk full", [Section(lines=["nas1"])], "critical",
+                  buttons=[Button("Mute 1 h", "mute1h", "3"), Button("Acknowledge", "ack", "3")])
+    assert render.plain(reply) == "[CRITICAL] Disk full\nnas1\n[Mute 1 h] [Acknowledge]"

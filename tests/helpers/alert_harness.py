@@ -10,27 +10,45 @@ from bot.alerts.botdb import connect_botdb
 from bot.alerts.delivery import Delivery
 from bot.alerts.engine import AlertEngine
 from bot.alerts.mutes import add_mute
+from bot.alerts.outbox import enqueue
 from bot.alerts.settings import AlertSettings, RuleSettings
 from bot.alerts.rules import ALERTS
 from bot.reply import Reply
-from bot.transports.base import CommandHandler, Transport, TransportError
+from bot.transports.base import CommandHandler, Destination, Transport, TransportError, Unreachable
+from monitor.sqlite_tx import transaction
 from monitor.store.reader import StoreReader
 
 
 class RecordingTransport(Transport):
-    def __init__(self, name: str = "recorder") -> None:
+    """`destinations`: its alert destinations (None: one, the transport itself)."""
+
+    def __init__(self, name: str = "recorder", destinations: list[Destination] | None = None) -> None:
         super().__init__()
         self.name = name
+        self.destinations = destinations
         self.sent: list[Reply] = []
+        self.sent_to: list[tuple[str, Reply]] = []     # (destination key, reply), in order
         self.down = False            # True: every send fails, like a chat outage
+        self.refusing: set[str] = set()   # destination keys whose sends fail
+        self.blocked: set[str] = set()    # direct-message destination keys the platform will not open
 
     async def start(self, handler: CommandHandler) -> None:
         pass
 
-    async def send_alert(self, reply: Reply) -> None:
-        if self.down:
-            raise TransportError(f"{self.name} is down")
+    def alert_destinations(self) -> list[Destination]:
+        return super().alert_destinations() if self.destinations is None else list(self.destinations)
+
+    async def send_to(self, destination: Destination, reply: Reply) -> None:
+        if self.down or destination.key in self.refusing:
+            raise TransportError(f"{destination.name} is down")
+        if destination.key in self.blocked:
+            raise Unreachable(f"{destination.name} blocked the bot")
         self.sent.append(reply)
+        self.sent_to.append((destination.key, reply))
+
+    async def send_alert(self, reply: Reply) -> None:
+        for destination in self.alert_destinations():
+            await self.send_to(destination, reply)
 
     async def stop(self) -> None:
         pass
@@ -101,3 +119,14 @@ def titles(replies: list[Reply]) -> list[str]:
 
 def text_of(reply: Reply) -> str:
     return "\n".join([reply.title] + [line for s in reply.sections for line in ([s.heading] if s.heading else []) + s.lines])
+
+
+def queue_alert(botdb_path: Path, title: str, severity: str = "critical", machine: str = "", detail: str = "") -> None:
+    """An alert as the engine writes it into the outbox (for tests of delivery in a running bot)."""
+    botdb = connect_botdb(botdb_path)
+    try:
+        with transaction(botdb):
+            now = time.time()
+            enqueue(botdb, Reply.text(title, *([detail] if detail else []), severity=severity), machine, "test", now, now)
+    finally:
+        botdb.close()

@@ -30,6 +30,8 @@ MISTAKES = [
     ("server:\n  max_message_mb: 100000\n", "server.max_message_mb: must be at most 2047, got 100000", "server"),
     ("bot:\n  alerts:\n    quiet_hours: 22-6\n", "bot.alerts.quiet_hours: expected HH:MM-HH:MM (e.g. 23:00-07:00), got '22-6'", "up"),
     ("bot:\n  alerts:\n    rules: {disk_ful: {enabled: false}}\n", "bot.alerts.rules.disk_ful: unknown alert (known: ", "server"),
+    ("bot:\n  apprise:\n    urls: [{url: 'pushover://x', min_severity: loud}]\n",
+     "bot.apprise.urls[0].url: not an Apprise URL it knows", "bot"),
     ("copy:\n  scan_interval: 0\n", "copy.scan_interval: must be more than 0 seconds, got 0.0", "copy"),
     ("logging:\n  backups: 1000000000\n", "logging.backups: must be at most 1000, got 1000000000", "client"),
     ("client:\n  interval: 5\n  heartbeat: 30\n  interval: 1\n", ":5: duplicate key 'interval' (first on line 3)", "client"),

@@ -17,7 +17,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "teafarm.__init__": (),
     # the top: command line, assembled config, `up`; it may import every feature
     "teafarm": ("bot", "monitor.server", "monitor.store", "monitor.client", "monitor", "copier", "protocol"),
-    "bot": ("monitor.server", "monitor.store", "monitor", "protocol"),
+    "bot": ("bot.charts", "monitor.server", "monitor.store", "monitor", "protocol"),
+    "bot.charts": (),                       # drawing only: series in, PNG out (the numbers come from bot.stats)
     "monitor.server": ("monitor.store", "monitor", "protocol"),
     "monitor.store": ("monitor", "protocol"),
     "monitor.client": ("monitor", "copier", "protocol"),

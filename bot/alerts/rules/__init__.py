@@ -15,6 +15,7 @@ from bot.alerts.rules.news import BlockFound, ProofFound
 from bot.alerts.rules.plots import PlotHealth
 from bot.alerts.rules.pool import PoolHealth
 from bot.alerts.rules.silence import MachineSilent
+from bot.alerts.rules.wallet import WalletActivity
 from bot.alerts.settings import AlertSettings, RuleSettings
 from teafarm.typed_config import ConfigError
 
@@ -49,6 +50,9 @@ ALERTS: dict[str, AlertKind] = {
     "disk_failing": AlertKind("critical", 0, "a disk's SMART overall health self-assessment failed (smartctl)"),
     "disk_reallocated_sectors": AlertKind("warning", 0, "a disk reallocated `reallocated_growth` more sectors (news, once per growth)"),
     "disk_hot": AlertKind("warning", 0, "a disk at or above `disk_hot_celsius` (NVMe: `nvme_hot_celsius`)"),
+    "block_won": AlertKind("info", 0, "the farm's wallet received a block's farming reward: a celebration"),
+    "coins_received": AlertKind("info", 0, "coins arrived in the farm's wallet (pool payouts, transfers)"),
+    "coins_sent": AlertKind("warning", 0, "coins left the farm's wallet"),
 }
 
 SEVERITIES = ("critical", "warning", "info")
@@ -57,7 +61,7 @@ SEVERITIES = ("critical", "warning", "info")
 def all_rules() -> list[Rule]:
     return [HarvesterConnection(), PlotHealth(), DiskHealth(), RamFull(), SyncState(), ServiceStopped(),
             MonitoringBlind(), MachineSilent(), FarmingHealth(), ProofFound(), BlockFound(), PoolHealth(), CopyHealth(),
-            SmartHealth()]
+            SmartHealth(), WalletActivity()]
 
 
 def resolved_kinds(settings: AlertSettings) -> dict[str, tuple[AlertKind, bool]]:

@@ -45,7 +45,7 @@ def test_the_bot_schedules_summary_heartbeat_and_housekeeping(tmp_path):
     app._schedule()
     jobs = {job.id: job for job in app.scheduler.get_jobs()}
     # no silence check here: the alert engine runs its clock rules when they ask (test_timer_alerts.py)
-    assert set(jobs) == {"bot-housekeeping", "daily-summary", "heartbeat"}
+    assert set(jobs) == {"bot-housekeeping", "daily-rollup", "daily-summary", "heartbeat"}
     assert str(jobs["daily-summary"].trigger) == "cron[hour='7', minute='45']"
     assert jobs["heartbeat"].args == ("http://127.0.0.1:9/ping",)
     app.dispatcher.close()

@@ -15,7 +15,9 @@ from bot.alerts.quiet import QuietHours
 from bot.alerts.summary import queue_daily_summary
 from bot.commands.base import CommandContext
 from teafarm.typed_config import ConfigError
-from tests.helpers.alert_harness import Harness, RecordingTransport, text_of, titles
+from bot.alerts.settings import RuleSettings
+from bot.transports.base import Destination
+from tests.helpers.alert_harness import Harness, RecordingTransport, no_debounce, text_of, titles
 from tests.helpers.backbone import event
 from tests.helpers.farm import DELETE, UPDATE, disk, harvester, plot
 
@@ -277,3 +279,18 @@ def test_the_first_full_sync_of_a_new_machine_is_no_alert_storm(server, tmp_path
     assert len(sent) == 1, titles(sent)
     assert sorted(s.heading for s in sent[0].sections) == ["Disk gone", "Unreadable plots"]
     assert "40 plots cannot be read" in text_of(sent[0])
+
+
+def test_a_recovery_goes_where_its_alert_went(server, tmp_path):
+    """A destination that wants only critical alerts hears that its critical alert ended."""
+    pager, log = Destination("chat", "1", min_severity="critical"), Destination("chat", "2")
+    chat = RecordingTransport("chat", [pager, log])
+    h = Harness(server.database, tmp_path, transports=[chat],
+                rules={**no_debounce(), "ram_full": RuleSettings(debounce=0, severity="critical")})
+    server.send("route1", event("ram", percent=10.0))
+    server.send("route1", event("ram", UPDATE, percent=99.0))
+    h.run()
+    server.send("route1", event("ram", UPDATE, percent=10.0))
+    h.run()
+    assert [(key, r.title) for key, r in chat.sent_to] == [
+        ("chat:1", "RAM full"), ("chat:2", "RAM full"), ("chat:1", "Recovered: RAM full"), ("chat:2", "Recovered: RAM full")]

@@ -75,7 +75,7 @@ def test_a_chat_not_reached_yet_is_not_failing_and_gets_each_alert_once_when_rea
             queue(botdb, "Harvester disconnected", "farmer-1", time.time())
             for _ in range(3):
                 await deliver_all(delivery)
-            waiting = (list(late.tries), delivery.failing["late"].failures, titles(other.sent))
+            waiting = (list(late.tries), delivery.failures("late"), titles(other.sent))
             late.reachable = True
             await wait_until_async(lambda: late.is_up, 10, "the keeper to reach the chat", interval=0.01)
             for _ in range(3):

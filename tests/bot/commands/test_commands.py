@@ -2,6 +2,8 @@
 process, real gRPC over mutual TLS)."""
 from __future__ import annotations
 
+import asyncio
+
 import subprocess
 import time
 from contextlib import closing
@@ -84,7 +86,7 @@ def test_farm_summarises_the_whole_farm(dispatcher):
     assert "machines online: 0 / 4" in text            # every test stream has closed
     assert "harvesters connected: 1 / 2" in text
     assert "plots: 6 (" in text
-    assert "last 24 h: 1 proofs, 1 blocks" in text
+    assert "last 24 h: 1 proof, 1 block" in text
     assert "missed signage points (24 h): 13 of 192 (6.8 %), 4 of 64 skipped by the full node" in text   # 1 answer too late
     assert "full node: synced, height 6,000,000" in text
     assert "plot filter 1/256 (expected eligible plots per signage point: 0.0)" in text and "netspace: 30.00 EiB" in text
@@ -98,7 +100,7 @@ def test_harvesters_lists_each_by_machine_and_short_node_id(dispatcher):
     assert f"harv1 {NODE_A[:8]}" in text and f"farmer1 {NODE_B[:8]}" in text   # B has no client: the farmer's name
     assert "GONE since 2 h" in text
     assert "4 valid, 1 invalid" in text
-    assert "missed 13 of 128 SPs (10.2 %)" in text and "1 proofs" in text
+    assert "missed 13 of 128 SPs (10.2 %)" in text and text.endswith("1 proof")
     assert "lookup p95 <= 1 s" in text and "lookup p95 <= 8 s" in text     # node A / node B
 
 
@@ -141,7 +143,7 @@ def test_disks_of_one_machine_and_unknown_machine(dispatcher):
 
 def test_plots_summarises_per_harvester_with_k_and_compression(dispatcher):
     text = ask(dispatcher, "/plots")
-    assert "Plots (4 on 1 harvesters)" in text
+    assert "Plots (4 on 1 harvester)" in text
     assert f"harv1 {NODE_A[:8]} (2 disks)" in text
     assert "2 x k32: 202.66 GiB" in text and "1 x k32 C7" in text
     assert "1 invalid (cannot be read): /mnt/d2/plot-k32-bad.plot.plot" in text    # no k, no size: the file
@@ -169,7 +171,7 @@ def test_plotting_and_copy(dispatcher):
 
 
 def test_mute_alerts_unmute(dispatcher):
-    assert ask(dispatcher, "/alerts") == "Alerts\nNo open alert."
+    assert ask(dispatcher, "/alerts") == "Alerts\nNo open alert.\n[Refresh]"
     assert "rule disk_full muted for 2 h" in ask(dispatcher, "/mute disk_full 2h")
     assert f"harvester harv1 {NODE_A[:8]} muted for 30 min" in ask(dispatcher, f"/mute {NODE_A[:6]} 30m")
     assert "machine 123 muted for 24 h" in ask(dispatcher, "/mute 123 1d")
@@ -178,6 +180,8 @@ def test_mute_alerts_unmute(dispatcher):
     assert ask(dispatcher, "/unmute disk_full") == "Unmuted\nrule disk_full unmuted"
     assert ask(dispatcher, "/unmute disk_full") == "rule disk_full is not muted"
     assert ask(dispatcher, "/unmute all") == "Unmuted\n2 mutes removed"
+    ask(dispatcher, "/mute 123 1d")
+    assert ask(dispatcher, "/unmute all") == "Unmuted\n1 mute removed"
 
 
 @pytest.mark.parametrize("text, answer", [
@@ -187,6 +191,8 @@ def test_mute_alerts_unmute(dispatcher):
     ("/unmute", "usage: /unmute <alert|machine|harvester> or /unmute all"),
     ("/farm now", "/farm takes no arguments (got 'now')"),
     ("/frm", "Unknown command /frm: type /help for the list."),
+    ("/subscribe loud", "/subscribe critical|warning|all: which alerts to get in your direct messages (got 'loud')"),
+    ("/test", "/test works in a chat with the running bot (teafarm bot)"),       # `teafarm ask` has no chat to test
     ("", "Type /help for the list of commands."),
 ])
 def test_bad_arguments_get_one_helpful_line(dispatcher, text, answer):
@@ -204,7 +210,12 @@ def test_help_lists_every_command_and_sql_only_for_admins(dispatcher):
 def test_sql_for_admins_only_read_only_with_limits(dispatcher):
     assert ask(dispatcher, "/sql SELECT 1") == "/sql is for admins only."
     text = ask(dispatcher, "/sql SELECT machine FROM machines WHERE machine = '123'", admin=True)
-    assert text.splitlines()[-1].strip() == "123"
+    assert text.splitlines()[-1].strip() == "123" and text.startswith("SQL (1 row)")
+    wide = ask(dispatcher, "/sql SELECT 7 AS n, printf('%.100c', 'w') AS wide", admin=True)
+    assert wide.splitlines()[-1].strip() == "7 | " + "w" * 100       # fits the width: not cut at 40
+    two = ask(dispatcher, "/sql SELECT printf('%.90c', 'w') AS a, printf('%.300c', 'x') AS b", admin=True)
+    row = two.splitlines()[-1].strip()         # too wide together: the long cells are cut to fit 120 characters
+    assert row == "w" * 57 + "… | " + "x" * 57 + "…" and len(row) == 119
     for query, error in [("ATTACH DATABASE '/tmp/x.db' AS x", "sql: only SELECT"),
                          ("SELECT * FROM nosuch", "sql: no such table: nosuch"),
                          ("DELETE FROM machines", "sql: only SELECT"),
@@ -288,3 +299,17 @@ def test_teafarm_ask_into_a_pipe_that_closes_early_is_no_error(farm):
     result = subprocess.run(["bash", "-c", f"{TEAFARM[0]} ask /harvesters --config {farm.config} | true; exit ${{PIPESTATUS[0]}}"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_suggestions_for_autocomplete_come_from_the_farm_and_the_mutes(dispatcher):
+    def suggest(kind: str, typed: str) -> list[str]:
+        return asyncio.run(dispatcher.suggest(Incoming("discord", "c", "u1", "alice", "/mute"), kind, typed))
+
+    everyone = suggest("machine", "")
+    assert "123" in everyone and everyone == sorted(everyone) and suggest("machine", "harv") == ["harv1"]
+    assert suggest("window", "") == ["1h", "24h", "7d", "30d"]
+    assert suggest("target", "disk_fu") == ["disk_full"]
+    assert f"harv1 {NODE_A[:8]}" in suggest("harvester", "harv")
+    ask(dispatcher, "/mute disk_full on harv1 1h")
+    assert suggest("muted", "") == ["all", "disk_full on harv1"]
+    assert ask(dispatcher, "/unmute disk_full on harv1") == "Unmuted\nrule disk_full on machine harv1 unmuted"

@@ -46,7 +46,7 @@ def ask(dispatcher: Dispatcher, text: str) -> str:
 
 def test_plots_shows_problem_plots_by_name_not_as_k0_of_0_bytes(dispatcher):
     text = ask(dispatcher, "/plots")
-    assert "Plots (8 on 1 harvesters)" in text and "2 x k32: 202.66 GiB" in text
+    assert "Plots (8 on 1 harvester)" in text and "2 x k32: 202.66 GiB" in text
     assert ("5 invalid (cannot be read): /mnt/d9/plot-k32-bad0.plot, /mnt/d9/plot-k32-bad1.plot, "
             "/mnt/d9/plot-k32-bad2.plot and 2 more") in text
     assert "1 with a farmer key not in this farm: /mnt/d9/plot-k32-foreign.plot" in text

@@ -72,7 +72,7 @@ def test_slash_commands_are_synced_to_the_guild_and_answered(chat_errors):
     interaction_id, callback, followup, intents, compressions = run(scenario())
     assert compressions == ["zlib-stream"]    # the events above came through real zlib-stream decompression
     assert f"/interactions/{interaction_id}/" in callback.path and callback.body["type"] == 5   # "thinking..."
-    assert followup.body["content"] == "**Farm OK**\n3 harvesters"
+    assert followup.shown == "Farm OK\n3 harvesters"
     assert followup.body["allowed_mentions"] == {"parse": []}
     (incoming,) = handler.received
     assert (incoming.transport, incoming.chat_id, incoming.user_id, incoming.user_name, incoming.text, incoming.is_dm) \
@@ -112,7 +112,7 @@ def test_prefix_command_is_answered_in_the_channel(chat_errors):
 
     (sent,) = run(scenario())
     assert sent.path.endswith(f"/channels/{COMMAND_CHANNEL_ID}/messages")
-    assert sent.body["content"] == "**Farm OK**\n3 harvesters"
+    assert sent.shown == "Farm OK\n3 harvesters"
     assert [i.text for i in handler.received] == ["/farm"]
 
 
@@ -127,7 +127,7 @@ def test_commands_still_work_after_the_gateway_asks_to_reconnect(chat_errors):
             return await fake.wait_for_calls("create_message"), transport.healthy
 
     (sent,), healthy = run(scenario())
-    assert sent.body["content"].startswith("**Farm OK**")
+    assert sent.shown.startswith("Farm OK")
     assert len(handler.received) == 1 and healthy
 
 
@@ -140,7 +140,8 @@ def test_alert_reaches_the_alert_channel(chat_errors):
 
     (sent,), healthy = run(scenario())
     assert sent.path.endswith(f"/channels/{ALERT_CHANNEL_ID}/messages")
-    assert sent.body["content"] == "\N{LARGE RED CIRCLE} **Harvester lost**\nfarmer-1 / harvester-2 @everyone"
+    assert sent.shown == "Harvester lost\nfarmer-1 / harvester-2 @everyone"
+    assert sent.embeds[0]["color"] == 0xE53935 and sent.embeds[0]["footer"]["text"] == "critical"
     assert sent.body["allowed_mentions"] == {"parse": []}      # @everyone in a farm string pings nobody
     assert healthy
 
@@ -155,8 +156,8 @@ def test_rate_limit_429_is_waited_out_for_alerts_and_replies(chat_errors):
             return fake.calls_of("create_message"), await fake.wait_for_calls("followup", 2)
 
     alerts, replies = run(scenario())
-    assert len(alerts) == 2 and alerts[0].body["content"] == alerts[1].body["content"]
-    assert replies[0].body["content"] == replies[1].body["content"] == "**Farm OK**\n3 harvesters, 0 alerts"
+    assert len(alerts) == 2 and alerts[0].body == alerts[1].body
+    assert replies[0].shown == replies[1].shown == "Farm OK\n3 harvesters, 0 alerts"
 
 
 def test_unlisted_channel_and_unlisted_user_get_one_refusal_line_and_never_reach_the_handler(chat_errors):
@@ -171,10 +172,11 @@ def test_unlisted_channel_and_unlisted_user_get_one_refusal_line_and_never_reach
     (in_channel,), (to_stranger,) = run(scenario())
     assert handler.received == []
     assert in_channel.path.endswith(f"/channels/{OTHER_CHANNEL_ID}/messages")
-    assert in_channel.body["content"].startswith("**Not allowed") and OTHER_CHANNEL_ID in in_channel.body["content"]
-    assert to_stranger.body["content"].startswith("**Not allowed") and STRANGER["id"] in to_stranger.body["content"]
+    assert in_channel.shown.startswith("Not allowed") and OTHER_CHANNEL_ID in in_channel.shown
+    assert to_stranger.shown.startswith("Not allowed") and STRANGER["id"] in to_stranger.shown
+    assert to_stranger.body["flags"] & fake_discord.EPHEMERAL     # a slash command's refusal: for the stranger only
     for call in (in_channel, to_stranger):
-        assert "\n" not in call.body["content"]
+        assert "\n" not in call.shown
 
 
 def test_direct_messages_are_answered_for_listed_users_only(chat_errors):
@@ -187,31 +189,32 @@ def test_direct_messages_are_answered_for_listed_users_only(chat_errors):
             await fake.send_message("!farm", channel_id=stranger_dm, author=STRANGER, direct=True)
             return await fake.wait_for_calls("create_message", 2)
 
-    sent = {c.path.split("/")[-2]: c.body["content"] for c in run(scenario())}
-    assert sent[owner_dm].startswith("**Farm OK**")
-    assert sent[stranger_dm].startswith("**Not allowed") and STRANGER["id"] in sent[stranger_dm]
+    sent = {c.path.split("/")[-2]: c.shown for c in run(scenario())}
+    assert sent[owner_dm].startswith("Farm OK")
+    assert sent[stranger_dm].startswith("Not allowed") and STRANGER["id"] in sent[stranger_dm]
     (incoming,) = handler.received
     assert (incoming.chat_id, incoming.user_id, incoming.is_dm) == (owner_dm, OWNER["id"], True)
 
 
-def test_long_reply_is_split_on_line_boundaries_under_2000_with_code_blocks_intact(chat_errors):
+def test_long_reply_is_split_within_embed_limits_with_code_blocks_intact(chat_errors):
     rows = [f"harvester-{i:03d}  missed {i % 7:>3}  lookup {i / 10:6.1f}s" for i in range(150)]
     handler = RecordingHandler(Reply("Missed signage points", [Section("last 24h", rows, monospace=True)]))
 
     async def scenario():
         async with discord_bot(handler, chat_errors) as (fake, _):
             await fake.send_message("!missed 24h")
-            await wait_until_async(lambda: any(rows[-1] in c.body["content"] for c in fake.calls_of("create_message")),
+            await wait_until_async(lambda: any(rows[-1] in c.shown for c in fake.calls_of("create_message")),
                                    10, "the last row sent", interval=0.02)
             return fake.calls_of("create_message")
 
-    pieces = [c.body["content"] for c in run(scenario())]
-    assert len(pieces) >= 4
-    for piece in pieces:
-        assert len(piece) <= 2000             # the fake would also have refused a longer one
-        assert piece.count("```") == 2        # every piece opens and closes its code block
-    lines = [line for piece in pieces for line in piece.split("\n") if line != "```"]
-    assert lines == ["**Missed signage points**", "**last 24h**", *rows]
+    messages = run(scenario())
+    assert len(messages) == 2                 # 6,000 characters of embeds a message (the fake refuses more)
+    fields = [f for m in messages for e in m.embeds for f in e["fields"]]
+    assert len(fields) >= 7 and all(len(f["value"]) <= 1024 for f in fields)
+    assert all(f["value"].startswith("```\n") and f["value"].endswith("\n```") for f in fields)
+    assert [f["name"] for f in fields] == ["last 24h"] + ["last 24h (continued)"] * (len(fields) - 1)
+    lines = [line for f in fields for line in f["value"].split("\n") if line != "```"]
+    assert messages[0].embeds[0]["title"] == "Missed signage points" and lines == rows
 
 
 def test_undeliverable_alert_raises_transport_error_and_marks_unhealthy(chat_errors):
@@ -288,7 +291,7 @@ def test_a_handler_bug_is_one_line_to_the_user_and_a_log_entry(chat_errors):
             return await fake.wait_for_calls("followup")
 
     (sent,) = run(scenario())
-    assert "internal error, see the bot log" in sent.body["content"] and "\n" not in sent.body["content"]
+    assert "internal error, see the bot log" in sent.shown and "\n" not in sent.shown
     (logged,) = chat_errors.take()
     assert "'/farm' from discord user" in logged
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import BotSettings
+from bot.transports.apprise_transport import AppriseTransport
 from bot.transports.console import ConsoleTransport
 from bot.transports.discord_transport import DiscordTransport
 from bot.transports.factory import build_transports
-from bot.transports.settings import DiscordSettings
+from bot.transports.settings import AppriseSettings, AppriseURL, DiscordSettings
 from bot.transports.telegram_transport import TelegramTransport
 from teafarm.config import Config, parse_config_file
 from teafarm.typed_config import ConfigError, to_plain
@@ -21,6 +22,11 @@ def kinds(settings: BotSettings) -> list[type]:
 
 def test_console_without_any_token():
     assert kinds(BotSettings()) == [ConsoleTransport]
+
+
+def test_apprise_urls_add_an_alert_only_transport_and_the_console_still_answers():
+    settings = BotSettings(apprise=AppriseSettings([AppriseURL("ntfy://ntfy.sh/my-farm")]))
+    assert kinds(settings) == [ConsoleTransport, AppriseTransport]
 
 
 def test_chat_transports_for_their_tokens_and_console_only_when_asked():
@@ -48,5 +54,5 @@ def test_a_discord_id_that_is_not_a_number_is_one_clear_config_error():
 
 def test_config_yml_documents_the_transport_defaults():
     documented = parse_config_file(REPO / "config.yml").bot
-    for section in ("discord", "telegram", "console"):
+    for section in ("discord", "telegram", "console", "apprise"):
         assert to_plain(getattr(documented, section)) == to_plain(getattr(Config().bot, section)), section

@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import json
 
 from bot.alerts.botdb import connect_botdb
 from bot.alerts.delivery import Delivery
-from bot.alerts.outbox import enqueue
+from bot.alerts.outbox import enqueue, owes
 from bot.alerts.settings import AlertSettings
 from bot.commands.dispatch import command_specs
 from bot.reply import Reply
@@ -69,20 +68,20 @@ def queue_alert(app, machine: str, title: str) -> None:
 
 
 def owed_to(app, transport: str) -> int:
+    destinations = next(t for t in app.transports if t.name == transport).alert_destinations()
     botdb = connect_botdb(app.botdb_path)
     try:
-        rows = botdb.execute("SELECT sent_to, only_to FROM outbox WHERE done = 0").fetchall()
+        rows = botdb.execute("SELECT * FROM outbox WHERE done = 0").fetchall()
     finally:
         botdb.close()
-    return sum(1 for r in rows if transport not in json.loads(r["sent_to"])
-               and (not r["only_to"] or transport in json.loads(r["only_to"])))
+    return sum(1 for r in rows if any(owes(r, d) for d in destinations))
 
 
 async def no_notice_while_unreachable(app, console: io.StringIO, chat: str, title: str) -> str:
     """Waits until the other transport got `title` (so a delivery round saw it while `chat` was not
     reached yet) and returns what the console showed by then."""
     await wait_until_async(lambda: title in console.getvalue(), 20, f"{title!r} on the console")
-    assert app.alerts.delivery.failing[chat].failures == 0, "not reached yet counted as failing"
+    assert app.alerts.delivery.failures(chat) == 0, "not reached yet counted as failing"
     return console.getvalue()
 
 
@@ -138,7 +137,7 @@ def test_discord_reached_late_and_again_after_a_drop(tmp_path, chat_errors):
 
     def sent(text: str, channel: str) -> list:
         return [c for c in fake.calls_of("create_message")
-                if text in c.body["content"] and c.path.endswith(f"/channels/{channel}/messages")]
+                if text in c.shown and c.path.endswith(f"/channels/{channel}/messages")]
 
     async def command_answered(times: int) -> None:
         await fake.send_message("!help")
@@ -250,7 +249,7 @@ def test_discord_429_of_8_s_shows_no_request_before_8_s(chat_errors):
 
     refused, answered = run(scenario(), timeout=60)
     assert answered.at - refused.at >= 8, f"a request {answered.at - refused.at:.2f} s after a 429 asking for 8 s"
-    assert answered.body["content"] == refused.body["content"] == "**Farm OK**\n3 harvesters"
+    assert answered.shown == refused.shown == "Farm OK\n3 harvesters"
 
 
 def test_discord_429_asking_for_90_s_is_honoured_for_replies_and_alerts(tmp_path, chat_errors):
@@ -282,11 +281,11 @@ def test_discord_429_asking_for_90_s_is_honoured_for_replies_and_alerts(tmp_path
                 await delivery.deliver()
                 tries.append((offset, len(alerts(fake))))
             botdb.close()
-            return replies, tries, delivery.failing["discord"].failures
+            return replies, tries, delivery.failures("discord")
 
     replies, tries, failures = run(scenario())
     assert slept == [90], "the reply waited the 90 s Discord asked for"
-    assert replies[1].body["content"] == "**Farm OK**\n3 harvesters"
+    assert replies[1].shown == "Farm OK\n3 harvesters"
     assert [r.path.endswith(f"/channels/{COMMAND_CHANNEL_ID}/messages") for r in replies] == [True, True]
     assert tries == [(0, 1), (5, 1), (10, 1), (60, 1), (89.5, 1), (90, 2)], "the alert: no try before 90 s"
     assert failures == 0, "a rate limit is not Discord failing"
