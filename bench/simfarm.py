@@ -588,6 +588,9 @@ def normalized(lines, machine: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+BUTTONS_LINE = re.compile(r"(\[[^\]]+\] ?)+$")
+
+
 def parse_console(lines: list[tuple[float, str]], titles: set[str]) -> list[Printed]:
     """Alerts printed on the console; replies to commands (here `/farm`: a line "Farm") are skipped."""
     blocks: list[list] = []
@@ -598,6 +601,8 @@ def parse_console(lines: list[tuple[float, str]], titles: set[str]) -> list[Prin
             blocks.append(current)
         elif line == "Farm":
             current = None
+        elif BUTTONS_LINE.match(line):   # the console's rendering of an alert's buttons: not its text
+            continue
         elif current is not None:
             current[2].append(line)
     printed = []

@@ -182,4 +182,6 @@ def _as_sent(row: sqlite3.Row, now: float) -> Reply:
     only then is it known to be late)."""
     reply = Reply.from_json(row["reply"])
     happened = reply.at or row["source_time"] or row["created"]     # at: the event's own time (a client's backlog)
-    return dated(reply, happened, now) if now - happened > LATE else reply
+    sent = dated(reply, happened, now) if now - happened > LATE else reply
+    sent.at = happened       # the time embeds show in their footer (a debounced alert: when it was raised)
+    return sent

@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from bot.alerts import lifecycle
 from bot.alerts.botdb import get_cursor, set_cursor
+from bot.alerts.delivery import LATE
 from bot.alerts.lifecycle import Alert
 from bot.alerts.messages import alert_reply, recovery_reply, reminder_reply
 from bot.alerts.mutes import Mute, active_mutes, is_muted
@@ -244,7 +245,10 @@ class AlertEngine:
 
     def _announce(self, alert: Alert, now: float, mutes: list[Mute], finding: Finding | None = None) -> None:
         muted = is_muted(mutes, alert.rule, alert.machine, alert.harvester_id)
-        outbox_id = None if muted else self._send(alert_reply(alert), alert.machine, alert.rule, alert.severity, now, finding)
+        reply = alert_reply(alert)
+        if finding is None and alert.happened and alert.since - alert.happened > LATE:
+            reply.at = alert.happened   # the engine learned of it late (a client's backlog): the message says when
+        outbox_id = None if muted else self._send(reply, alert.machine, alert.rule, alert.severity, now, finding)
         lifecycle.fire(self.botdb, alert, now, outbox_id, self.settings)
 
     def _send(self, reply, machine: str, rule: str, severity: str, now: float, finding: Finding | None,

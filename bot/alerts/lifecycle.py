@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     outbox_id INTEGER,                    -- its announcement, rewritten with the latest detail until sent
     id INTEGER,                           -- from alert_ids: what its buttons name
     acknowledged_by TEXT NOT NULL DEFAULT '', acknowledged_at REAL,
+    happened REAL,                        -- its event's own time (a client's backlog comes late), NULL: since
     PRIMARY KEY (rule, machine, key));
 CREATE TABLE IF NOT EXISTS alert_ids (   -- every alert ever opened: a button under an old message still knows
     id INTEGER PRIMARY KEY AUTOINCREMENT, -- what it was about (never reused: no press reaches a newer alert)
@@ -36,7 +37,7 @@ CREATE TABLE IF NOT EXISTS alert_ids (   -- every alert ever opened: a button un
     harvester TEXT NOT NULL, harvester_id TEXT NOT NULL, title TEXT NOT NULL)
 """
 # columns added since the first release, for bot.db files made before them (forward only)
-_ADDED = {"id": "INTEGER", "acknowledged_by": "TEXT NOT NULL DEFAULT ''", "acknowledged_at": "REAL"}
+_ADDED = {"id": "INTEGER", "acknowledged_by": "TEXT NOT NULL DEFAULT ''", "acknowledged_at": "REAL", "happened": "REAL"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Alert:
     id: int | None = None         # what its buttons name (alert_ids)
     acknowledged_by: str = ""     # who pressed Acknowledge: no more reminders until it recovers
     acknowledged_at: float | None = None
+    happened: float | None = None  # its event's own time, when the engine learned of it later than that
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ def begin(conn: sqlite3.Connection, f: Finding, severity: str, now: float, due: 
     """A new problem: pending until `due`."""
     alert = Alert(f.rule, f.machine, f.key, PENDING, severity, f.title, f.detail, f.harvester, f.harvester_id,
                   since=now, due=due, announced=False, reminders=0, next_reminder=None, outbox_id=None,
-                  id=_new_id(conn, f))
+                  id=_new_id(conn, f), happened=f.at or None)
     conn.execute(f"INSERT INTO alerts ({_COLUMNS}) VALUES ({', '.join('?' * len(_NAMES))})", astuple(alert))
     return alert
 

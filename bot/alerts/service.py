@@ -26,6 +26,7 @@ from bot.commands.base import CommandContext
 from bot.stats import daily, rollup
 from bot.transports.base import Transport
 from monitor.store.reader import StoreReader
+from monitor.waits import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +149,5 @@ class AlertService:
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:
-    try:
-        await asyncio.wait_for(event.wait(), timeout)
-    except asyncio.TimeoutError:
-        pass
+    await wait_event(event, timeout)     # not wait_for: on 3.11 it can swallow the stop's cancellation
     event.clear()

@@ -129,4 +129,5 @@ def chart_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
 
 
 COMMAND = Command("chart", "A chart: missed, lookup, proofs, plots or disks, over a window (24h, 7d, 30d)",
-                  chart_command, usage="<missed|lookup|proofs|plots|disks> [window]", argument="chart")
+                  chart_command, usage="<missed|lookup|proofs|plots|disks> [window]", argument="chart",
+                  choices=("missed 24h", "missed 7d", "lookup 24h", "proofs 7d", "plots 30d", "disks"))

@@ -12,10 +12,10 @@ from bot.alerts.botdb import connect_botdb
 from bot.alerts.delivery import Delivery
 from bot.alerts.messages import clock_time, merged, recovery_reply
 from bot.alerts.outbox import enqueue
-from bot.alerts.settings import AlertSettings
+from bot.alerts.settings import AlertSettings, RuleSettings
 from bot.reply import Reply
 from monitor.sqlite_tx import transaction
-from tests.helpers.alert_harness import Harness, RecordingTransport, text_of, titles
+from tests.helpers.alert_harness import Harness, RecordingTransport, no_debounce, text_of, titles
 from tests.helpers.backbone import event
 from tests.helpers.farm import UPDATE, harvester, start_farm_server
 
@@ -93,6 +93,26 @@ def test_an_event_the_client_buffered_through_an_outage_says_when_it_happened(se
     assert titles(sent) == ["Harvester disconnected"]
     assert abs(sent[0].at - happened) < 5              # the event's time, corrected by the client's measured clock offset
     assert sent[0].sections[0].lines[0] == f"happened at {clock_time(sent[0].at, h.t)}"
+
+
+def test_a_debounced_alert_from_a_buffered_event_says_when_it_happened_and_an_on_time_one_does_not(server, tmp_path):
+    """The disconnect waits out its 60 s debounce and is announced by the engine's sweep, not by its
+    event: it still says when it happened when the event came 10 minutes late, and only then."""
+    chat = RecordingTransport("chat")
+    rules = {**no_debounce(), "harvester_disconnected": RuleSettings(debounce=60)}
+    h = Harness(server.database, tmp_path, transports=[chat], rules=rules)
+    server.send("late4", harvester(NODE, True), harvester("d4" * 32, True))
+    happened = h.t - 600
+    server.send("late4", harvester(NODE, False, UPDATE, timestamp=happened))
+    assert h.run() == []                                # debouncing
+    h.advance(61)
+    late, = h.run()
+    assert abs(late.at - happened) < 5 and late.sections[0].lines[0] == f"happened at {clock_time(late.at, h.t)}"
+    server.send("late4", harvester("d4" * 32, False, UPDATE, timestamp=h.t))     # this one arrives as it happens
+    assert h.run() == []
+    h.advance(61)
+    on_time, = h.run()
+    assert "happened at" not in text_of(on_time) and on_time.at    # the footer's time: when it was raised
 
 
 def test_grouped_recoveries_are_headed_as_a_recovery_naming_what_recovered(server, tmp_path):
