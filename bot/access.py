@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from bot.reply import ErrorReply, Reply
+from bot.alerts.messages import ACKNOWLEDGE, MUTES
+from bot.reply import Button, ErrorReply, Reply
 from bot.settings import BotSettings
 from bot.transports.base import CommandHandler, Incoming, Suggester
 
@@ -31,7 +32,7 @@ class AccessList:
         """None when `incoming` may be answered, else the one line to send back. A button press counts
         as its command, with one difference: the alert chats the bot posts its buttons in are allowed."""
         listed = incoming.user_id in self.users or incoming.user_id in self.admins
-        pressed_under_alert = incoming.text.startswith(PRESS) and incoming.chat_id in self.alert_chats
+        pressed_under_alert = _alert_press(incoming.text) and incoming.chat_id in self.alert_chats
         chat_allowed = incoming.chat_id in self.chats or pressed_under_alert or (incoming.is_dm and listed)
         if not chat_allowed and incoming.is_dm:
             return (f"Not allowed: teafarm answers direct messages only from listed users; "
@@ -45,6 +46,16 @@ class AccessList:
 
     def is_admin(self, incoming: Incoming) -> bool:
         return self.everyone_is_admin or incoming.user_id in self.admins
+
+
+def _alert_press(text: str) -> bool:
+    """A press of an alert's own buttons (Mute, Acknowledge); any other press data is forged there
+    (callback data can be sent by hand) and counts as the command it names: a Refresh of /farm in an
+    alert-only chat is refused like /farm is."""
+    if not text.startswith(PRESS):
+        return False
+    action, _ = Button.parse(text[len(PRESS):].strip())
+    return action in MUTES or action == ACKNOWLEDGE
 
 
 def access_lists(settings: BotSettings) -> dict[str, AccessList]:

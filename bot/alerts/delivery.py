@@ -3,7 +3,8 @@
 A destination is a chat channel, a user's direct message (/subscribe) or an Apprise URL, each with
 the least severity it wants (`bot.transports.base.Destination`). A row is marked delivered for a
 destination right after that destination accepted it, so a crash in between repeats that one
-message there and nothing else. Ready alerts of one machine go out as one message. A destination
+message there and nothing else. Ready alerts of one machine go out as one message. The destinations
+are served side by side, so one that is slow to answer holds up no other. A destination
 that keeps failing is retried with backoff (at once when its transport reports that it is back up)
 and the other transports say so (and say when it works again). A transport not reached yet since
 the bot started is not failing: its alerts wait, uncounted. A 429 is not a failure either: the next
@@ -74,13 +75,20 @@ class Delivery:
         if not rows:
             return 0
         destinations = await self._db(self.destinations)
-        sent = 0
-        for group in self._groups(rows):
-            for destination in destinations:
-                owed = [r for r in group if owes(r, destination)]
-                if owed and await self._send(destination, owed, destinations, now):
-                    sent += 1
+        groups = self._groups(rows)
+        # every destination at once: one that is slow to answer (an Apprise URL that does not, a 429
+        # waited out in place) never holds up the others
+        sent = sum(await asyncio.gather(*(self._deliver_to(d, groups, destinations, now) for d in destinations)))
         await self._db(self._close_unowed, rows, destinations)
+        return sent
+
+    async def _deliver_to(self, destination: Destination, groups: list[list[sqlite3.Row]],
+                          destinations: list[Destination], now: float) -> int:
+        sent = 0
+        for group in groups:
+            owed = [r for r in group if owes(r, destination)]
+            if owed and await self._send(destination, owed, destinations, now):
+                sent += 1
         return sent
 
     async def _send(self, destination: Destination, owed: list[sqlite3.Row], destinations: list[Destination],

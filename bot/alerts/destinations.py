@@ -77,10 +77,11 @@ class Outlets:
         if transport is None:
             return f"no {destination.transport} transport is running"
         try:
-            await asyncio.wait_for(transport.send_to(destination, reply), SEND_TIMEOUT)
+            async with asyncio.timeout(SEND_TIMEOUT):     # not wait_for: on 3.11 it can swallow a cancellation
+                await transport.send_to(destination, reply)
         except TransportError as exc:
             return str(exc)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return f"no answer within {SEND_TIMEOUT:.0f} s"
         except Exception as exc:        # a transport bug: one line here, the traceback in the log
             log.exception("%s: sending failed", destination.name)

@@ -7,6 +7,7 @@ The transport edits the message with the answer; a CommandError changes nothing.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from bot.alerts import lifecycle
@@ -27,18 +28,20 @@ def press(ctx: CommandContext, args: str, who: Incoming, run: Callable[[CommandC
     action, target = Button.parse(args.strip())
     if action == "refresh":
         if target not in REFRESHABLE:
-            raise CommandError(f"nothing to refresh for {target!r}")
+            raise CommandError(f"nothing to refresh for {target[:40]!r}")
         return run(ctx, Incoming(**{**who.__dict__, "text": target}))
     if action in MUTES:
         return _mute(ctx, _alert_id(target), MUTES[action], who)
     if action == ACKNOWLEDGE:
         return _acknowledge(ctx, _alert_id(target), who)
-    raise CommandError(f"unknown button {action!r}")
+    raise CommandError(f"unknown button {action[:40]!r}")
 
 
 def _alert_id(target: str) -> int:
-    if not target.isdigit():
-        raise CommandError(f"{target!r} is not an alert id")
+    # ASCII digits only, and few enough for sqlite's 64-bit integers: callback data is forgeable, and
+    # "²" (isdigit, yet not int) or 2**70 (an OverflowError in sqlite) must get this line, not a traceback
+    if not re.fullmatch(r"[1-9][0-9]{0,17}", target):
+        raise CommandError(f"{target[:40]!r} is not an alert id")
     return int(target)
 
 
@@ -57,6 +60,8 @@ def _acknowledge(ctx: CommandContext, alert_id: int, who: Incoming) -> Reply:
     now = ctx.now()
     with transaction(ctx.botdb):
         alert = lifecycle.by_id(ctx.botdb, alert_id)
+        if alert is None and lifecycle.ref(ctx.botdb, alert_id) is None:
+            raise CommandError(f"alert {alert_id} is unknown to this bot")
         if alert is None:
             raise CommandError("this alert has recovered already: nothing to acknowledge")
         if alert.acknowledged_at is not None:

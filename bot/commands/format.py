@@ -49,7 +49,9 @@ def percent(part: float, whole: float) -> str:
 
 
 def xch(mojo: float | None) -> str:
-    return f"{(mojo or 0) / 1e12:.6g} XCH"
+    value = (mojo or 0) / 1e12
+    # six significant digits, but never "9.22337e+06 XCH": whole coins from a million on
+    return f"{value:.6g} XCH" if value < 999_999.5 else f"{value:,.0f} XCH"
 
 
 def lookup(seconds: float | None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 from bot.commands import format as fmt, sql_sandbox
@@ -32,24 +33,51 @@ def sql_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
     columns, rows = run_query(ctx.reader.path, args, ROW_LIMIT + 1)
     more = len(rows) > ROW_LIMIT
     rows = rows[:ROW_LIMIT]
-    cut = fitted_width([columns, *rows])
-    lines = [" | ".join(_cut(cell, cut) for cell in row) for row in [columns, *rows]]
+    table = [[_one_line(cell) for cell in row] for row in [columns, *rows]]
+    cut = fitted_width(table)
+    lines = [" | ".join(_cut(cell, cut) for cell in row) for row in table]
     note = f"first {ROW_LIMIT} rows" if more else fmt.count(len(rows), "row")
     return Reply(f"SQL ({note})", [Section(lines=lines, monospace=True)])
 
 
 def fitted_width(rows: list[list[str]], width: int = LINE_WIDTH) -> int:
-    """The longest a cell may be so that rows fit in `width` characters: long cells are cut only as
-    far as needed, and never below CELL_MIN (a row wider than that wraps in the chat instead)."""
-    longest = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows and rows[0] else []
+    """The most columns a cell may take so that rows fit in `width` columns: long cells are cut only
+    as far as needed, and never below CELL_MIN (a row wider than that wraps in the chat instead)."""
+    longest = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))] if rows and rows[0] else []
     cap = max(longest, default=0)
     while cap > CELL_MIN and sum(min(n, cap) for n in longest) + 3 * (len(longest) - 1) > width:
         cap -= 1
     return cap
 
 
+def _width(text: str) -> int:
+    """Columns `text` takes in a monospace chat font: CJK and emoji two, combining marks and
+    zero-width characters (the joiners of family emoji) none; a count of characters would let a row
+    of Chinese names run twice as wide as the line."""
+    return sum(_char_width(c) for c in text)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
 def _cut(cell: str, width: int) -> str:
-    return cell if len(cell) <= width else cell[:width - 1] + "…"
+    """`cell` within `width` columns, "…" marking a cut."""
+    if _width(cell) <= width:
+        return cell
+    used = 0
+    for index, char in enumerate(cell):
+        used += _char_width(char)
+        if used > width - 1:
+            return cell[:index] + "…"
+    return cell
+
+
+def _one_line(cell: str) -> str:
+    """A cell's line breaks and tabs would break the table's rows apart."""
+    return cell.replace("\r\n", "\u21b5").replace("\n", "\u21b5").replace("\r", "\u21b5").replace("\t", " ")
 
 
 def run_query(database: Path, sql: str, row_limit: int, seconds: float = SECONDS,

@@ -225,7 +225,15 @@ class DiscordTransport(Transport):
                 if embeds:
                     embeds[-1] = embeds[-1].copy().add_field(name=reply.title, value="\n".join(
                         line for s in reply.sections for line in s.lines)[:1024] or "\u200b", inline=False)
-                await interaction.edit_original_response(embeds=embeds, allowed_mentions=NO_MENTIONS)
+                try:
+                    await interaction.edit_original_response(embeds=embeds, allowed_mentions=NO_MENTIONS)
+                except discord.HTTPException as exc:
+                    if exc.status != 400:
+                        raise
+                    # the note would pass an embed's limits (25 fields, 6,000 characters: a long alert,
+                    # many presses): the press was done, so the presser is told instead
+                    log.info("discord: message not edited after %r: %s", data, exc)
+                    await interaction.followup.send(render.plain(reply), ephemeral=True, allowed_mentions=NO_MENTIONS)
         except SEND_ERRORS as exc:
             self._reply_failed(incoming, exc)
 

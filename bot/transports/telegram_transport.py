@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, \
     ReplyParameters, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, CommandHandler as PTBCommandHandler, \
     ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
@@ -151,16 +151,23 @@ class TelegramTransport(Transport):
             await query.answer(reply.title[:CALLBACK_ANSWER_LIMIT], show_alert=True)
             return
         action, _ = Button.parse(query.data)
-        if action == "refresh":               # the message becomes the fresh answer (what grew past it follows)
-            first, *rest = render.telegram_pieces(reply)
-            await query.edit_message_text(first, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply),
-                                          link_preview_options=LinkPreviewOptions(is_disabled=True))
-            for piece in rest:
-                await message.reply_html(piece, do_quote=False)
-        else:                                 # the message keeps what it said and shows what was done
-            await query.edit_message_text(f"{message.text_html}\n{render.telegram_note(reply)}",
-                                          parse_mode=ParseMode.HTML, reply_markup=message.reply_markup,
-                                          link_preview_options=LinkPreviewOptions(is_disabled=True))
+        try:
+            if action == "refresh":           # the message becomes the fresh answer (what grew past it follows)
+                first, *rest = render.telegram_pieces(reply)
+                await query.edit_message_text(first, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply),
+                                              link_preview_options=LinkPreviewOptions(is_disabled=True))
+                for piece in rest:
+                    await message.reply_html(piece, do_quote=False)
+            else:                             # the message keeps what it said and shows what was done
+                await query.edit_message_text(f"{message.text_html}\n{render.telegram_note(reply)}",
+                                              parse_mode=ParseMode.HTML, reply_markup=message.reply_markup,
+                                              link_preview_options=LinkPreviewOptions(is_disabled=True))
+        except BadRequest as exc:
+            # a Refresh that changed nothing ("message is not modified"), or the note would pass 4,096
+            # (a long alert, many presses): the press was done, so the presser is told in a notice
+            log.info("telegram: message %s not edited after %r: %s", message.message_id, query.data, exc)
+            await query.answer(render.plain(reply)[:CALLBACK_ANSWER_LIMIT], show_alert=True)
+            return
         await query.answer(reply.title[:CALLBACK_ANSWER_LIMIT])
 
     async def send_alert(self, reply: Reply) -> None:

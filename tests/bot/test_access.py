@@ -72,4 +72,6 @@ def test_a_press_under_an_alert_is_allowed_in_the_alert_chats_a_command_is_not()
         assert telegram.refusal(Incoming("telegram", chat, "10", "alice", "/press ack:4")) is None
         assert telegram.refusal(Incoming("telegram", chat, "10", "alice", "/mute nas1 1h")).startswith("Not allowed")
         assert telegram.refusal(Incoming("telegram", chat, "11", "eve", "/press ack:4")).startswith("Not allowed")
+        # a forged Refresh (callback data can be sent by hand) is /farm, which this chat may not ask
+        assert telegram.refusal(Incoming("telegram", chat, "10", "alice", "/press refresh:/farm")).startswith("Not allowed")
     assert telegram.refusal(Incoming("telegram", "4", "10", "alice", "/press ack:4")).startswith("Not allowed")

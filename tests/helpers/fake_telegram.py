@@ -227,6 +227,10 @@ class FakeTelegram:
         if message is None:
             raise TelegramRejects(400, "Bad Request: message to edit not found")
         shown, entities = _shown(call)
+        if (shown, entities, call.params.get("reply_markup")) == (message.get("text"), message.get("entities"),
+                                                                  message.get("reply_markup")):
+            raise TelegramRejects(400, "Bad Request: message is not modified: specified new message content and "
+                                       "reply markup are exactly the same as a current content and reply markup of the message")
         message.update(text=shown, entities=entities, edit_date=int(time.time()))
         message.pop("reply_markup", None)
         if call.params.get("reply_markup"):

@@ -106,3 +106,23 @@ def test_an_older_bot_db_gains_ids_and_acknowledgements(tmp_path):
     conn = connect_botdb(path)                   # a second start changes nothing
     assert [a.id for a in lifecycle.open_alerts(conn)] == [1]
     conn.close()
+
+
+def test_forged_presses_get_one_line_and_change_nothing(server, harness):
+    """Callback data comes from the chat's client and can be anything: each forged press is a refusal
+    line (not an internal error), and no alert is muted or acknowledged by it."""
+    h = harness()
+    ram(server, "forged1", 10.0, first=True)
+    ram(server, "forged1", 99.0)
+    h.run()
+    (alert,) = [a for a in lifecycle.open_alerts(h.botdb) if a.machine == "forged1"]
+    forged = {"zap:1": "unknown button 'zap'", "ack:0": "'0' is not an alert id", "ack:-1": "'-1' is not an alert id",
+              f"ack:{2**70}": f"'{2**70}' is not an alert id", f"mute1h:{2**63}": f"'{2**63}' is not an alert id",
+              "ack:\u00b2": "'\u00b2' is not an alert id", "mute1d:\u0661": "'\u0661' is not an alert id",
+              "ack:" + "9" * 70: f"'{'9' * 40}' is not an alert id", "ack:x": "'x' is not an alert id",
+              f"ack:{alert.id + 10**6}": f"alert {alert.id + 10**6} is unknown to this bot",
+              "refresh:/sql select 1": "nothing to refresh for '/sql select 1'"}
+    for data, line in forged.items():
+        reply = press(h, data)
+        assert isinstance(reply, ErrorReply) and reply.title == line, data
+    assert active_mutes(h.botdb, h.t) == [] and lifecycle.by_id(h.botdb, alert.id).acknowledged_at is None

@@ -53,3 +53,7 @@ def test_wallet_alerts_from_first_history_to_restarts(server, harness, tmp_path)
     fresh = harness()
     server.send("farmer", tx(3, 0, 0, event_type=DELETE), tx(3, 0, 10**12, session=400.0), tx(10, 0, 4 * 10**12, session=400.0))
     assert titles(fresh.run()) == ["Coins received: 4 XCH"]
+
+    # the largest amount the store keeps, in whole coins (not "9.22337e+06 XCH")
+    server.send("farmer", tx(11, 0, 2**63 - 1))
+    assert titles(fresh.run()) == ["Coins received: 9,223,372 XCH"]

@@ -216,6 +216,10 @@ def test_sql_for_admins_only_read_only_with_limits(dispatcher):
     two = ask(dispatcher, "/sql SELECT printf('%.90c', 'w') AS a, printf('%.300c', 'x') AS b", admin=True)
     row = two.splitlines()[-1].strip()         # too wide together: the long cells are cut to fit 120 characters
     assert row == "w" * 57 + "… | " + "x" * 57 + "…" and len(row) == 119
+    # wide characters take two columns, so a row of them is cut to the line's width too; a line
+    # break in a cell stays inside its row
+    cjk = ask(dispatcher, "/sql SELECT printf('%.100c', '界') AS w, 'a' || char(10) || 'b' AS nl", admin=True)
+    assert cjk.splitlines()[-1].strip() == "界" * 56 + "… | a↵b"
     for query, error in [("ATTACH DATABASE '/tmp/x.db' AS x", "sql: only SELECT"),
                          ("SELECT * FROM nosuch", "sql: no such table: nosuch"),
                          ("DELETE FROM machines", "sql: only SELECT"),

@@ -22,6 +22,8 @@ ALERT = Reply("Disk nearly full", [Section(lines=["/mnt/d7: 98 % used", "machine
               images=[Image("disk.png", png(1280, 720), "disk usage")],
               buttons=[Button("Mute 1 h", "mute1h", "17"), Button("Mute 1 d", "mute1d", "17"),
                        Button("Acknowledge", "ack", "17")])
+LONG_ALERT = Reply("Plots lost", [Section(lines=["y" * 4000])], "warning", buttons=[Button("Acknowledge", "ack", "18")])
+LONG_NOTE = Reply("Acknowledged", [Section(lines=["z" * 1000])])
 
 
 class ScriptedHandler:
@@ -33,6 +35,8 @@ class ScriptedHandler:
         self.received.append(incoming)
         if incoming.text == "/press ack:17":
             return Reply("Acknowledged", [Section(lines=["by alice at 12:00:00"])])
+        if incoming.text == "/press ack:18":
+            return LONG_NOTE
         if incoming.text == "/press mute1h:17":
             return Reply("Muted", [Section(lines=["for 1 h by alice"])])
         if incoming.text.startswith("/press refresh"):
@@ -85,13 +89,20 @@ def test_embeds_buttons_presses_and_suggestions(chat_errors):
                 transport = await connected()
                 await fake.press(alert_id, "mute1h:17")
                 await wait_until_async(lambda: handler.received[-1].text == "/press mute1h:17", 10, "the press after a restart")
+                # a long alert pressed twice: the second note would pass 6,000 characters, so only the presser sees it
+                await transport.send_alert(LONG_ALERT)
+                long_id = [m for m in fake.messages.values() if m.get("embeds") and m["embeds"][0].get("title") == "Plots lost"][0]["id"]
+                await fake.press(long_id, "ack:18")
+                await fake.wait_for_calls("edit_original", 4)
+                await fake.press(long_id, "ack:18")
+                over = (await fake.wait_for_calls("followup", 3))[-1]
                 return (sync, alert, refused, fake.callback_of(suggested), fake.callback_of(outsider_suggested),
-                        farm, fake.calls_of("edit_original"), fake.messages[alert_id])
+                        farm, fake.calls_of("edit_original"), fake.messages[alert_id], over, fake.messages[long_id])
             finally:
                 await transport.stop()
                 await fake.stop()
 
-    sync, alert, refused, suggested, outsider_suggested, farm, edits, alert_now = run(scenario(), timeout=40)
+    sync, alert, refused, suggested, outsider_suggested, farm, edits, alert_now, over, long_now = run(scenario(), timeout=40)
     # registered: autocomplete for names from the farm, a fixed list where there is one
     options = {c["name"]: c.get("options", []) for c in sync.body}
     assert options["mute"][0]["autocomplete"] is True
@@ -120,4 +131,7 @@ def test_embeds_buttons_presses_and_suggestions(chat_errors):
     assert farm.buttons[0]["custom_id"] == "refresh:/farm"
     assert edits[1].embeds[0]["title"] == "Farm (refresh 1)" and edits[1].buttons[0]["custom_id"] == "refresh:/farm"
     assert [i.text for i in handler.received if i.text.startswith("/press")] == [
-        "/press ack:17", "/press refresh:/farm", "/press mute1h:17"]
+        "/press ack:17", "/press refresh:/farm", "/press mute1h:17", "/press ack:18", "/press ack:18"]
+    # an answer past the embed's limits: the message keeps one note, the second goes to the presser only
+    assert [f["name"] for f in long_now["embeds"][0]["fields"]] == ["Acknowledged"]
+    assert over.body["flags"] & fake_discord.EPHEMERAL and over.shown.startswith("Acknowledged")

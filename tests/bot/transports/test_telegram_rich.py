@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from bot import render
 from bot.access import guarded
 from bot.reply import Button, Image, Reply, Section
 from bot.transports.base import Incoming
@@ -117,3 +118,40 @@ def test_replies_threads_photos_and_buttons(chat_errors):
     assert refreshed.shown_text == "Farm (refresh 1)\n3 harvesters"
     assert refreshed.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "refresh:/farm"
     assert [i.text for i in handler.received if i.text.startswith("/press")] == ["/press ack:17", "/press refresh:/farm"]
+
+
+def test_a_press_whose_answer_cannot_go_into_the_message_is_told_to_the_presser(chat_errors):
+    """Telegram refuses an edit that changes nothing (Refresh with nothing new) and one past 4,096
+    characters (the note under a long alert): the press was done all the same, so the presser gets
+    its answer in a notice, and nothing counts as an error."""
+    same = Reply("Alerts", [Section(lines=["nothing is wrong"])], buttons=[Button("Refresh", "refresh", "/alerts")])
+    done = Reply("Acknowledged", [Section(lines=["by alice at 12:00:00 " + "x" * 200])])
+    long_alert = Reply("Plots lost", [Section(lines=["y" * 4000])], "warning", buttons=[Button("Acknowledge", "ack", "17")])
+
+    async def handler(incoming: Incoming) -> Reply:
+        return done if incoming.text == "/press ack:17" else same
+
+    async def scenario():
+        fake = FakeTelegram()
+        await fake.start()
+        settings = bot_settings(fake, alert_chat_ids=[str(DM_CHAT)], user_ids=[str(DM_CHAT)])
+        transport = TelegramTransport(settings.telegram)
+        try:
+            await transport.start(guarded(handler, settings))
+            await fake.push_text("/alerts", chat_id=DM_CHAT, user_id=DM_CHAT)
+            (listed,) = await fake.wait_for_calls("sendMessage")
+            await fake.press(fake.sent_message_id(listed), "refresh:/alerts", user_id=DM_CHAT)
+            await fake.wait_for_calls("answerCallbackQuery")
+            await transport.send_alert(long_alert)
+            alert = fake.calls_of("sendMessage")[-1]
+            await fake.press(fake.sent_message_id(alert), "ack:17", user_id=DM_CHAT)
+            answers = await fake.wait_for_calls("answerCallbackQuery", 2)
+            return answers, fake.calls_of("editMessageText"), fake.messages[fake.sent_message_id(alert)]["text"]
+        finally:
+            await transport.stop()
+            await fake.stop()
+
+    answers, edits, alert_text = run(scenario())
+    assert [(a.params["text"], a.params["show_alert"]) for a in answers] == [
+        ("Alerts\nnothing is wrong\n[Refresh]", True), (render.plain(done)[:200], True)]
+    assert len(edits) == 2 and "Acknowledged" not in alert_text, "both edits refused, the alert unchanged"
