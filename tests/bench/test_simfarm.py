@@ -1,18 +1,17 @@
-"""Issue 10's farm simulator as a 2-minute check, for CI once the two bugs it finds are fixed (a false
-"disk almost full" at a machine's first sync; heartbeats stopped after an early ack: docs/reliability.md).
-Run it with `.venv/bin/python -m pytest -q bench/simfarm_check.py`; it moves to tests/ when it passes.
+"""Issue 10's farm simulator (bench/simfarm.py) as a 2-minute check in the suite.
 
-The farm simulator (bench/simfarm.py): 50 virtual machines, each a real teafarm client
-(diff, throttle, durable outbox, uplink over mutual TLS with a certificate of its own) reporting a
-simulated machine (harvester, 200 plots, disks, signage point answers), against a real `teafarm bot`
-started through the CLI, for 2 minutes, with scripted faults: harvester drops, plot loss, disk loss,
-machine silence, signage point gaps and client restarts (short debounces, grace and windows).
+50 virtual machines, each a real teafarm client (diff, throttle, durable outbox, uplink over mutual
+TLS with a certificate of its own) reporting a simulated machine (harvester, 200 plots, disks,
+signage point answers), against a real `teafarm bot` started through the CLI, for 2 minutes, with
+scripted faults: harvester drops, plot loss, disk loss, machine silence, signage point gaps and
+client restarts (short debounces, grace and windows).
 
 The run's verdict: no event lost or doubled (what each client's outbox queued against the store),
 every alert of the bot's outbox printed once on its console and nothing else printed, every fault
 alerted once and recovered once and no other alert, nothing left open, the server's RSS at 2 minutes
 within 10 % of its RSS at 1 minute, a clean SIGTERM. The second test proves the verdict fails when
-any of those goes wrong, on the same run's data."""
+any of those goes wrong, on the same run's data. It found two bugs before it joined the suite: a
+false "disk almost full" at a machine's first sync, and heartbeats stopped after an early ack."""
 from __future__ import annotations
 
 from collections import Counter
