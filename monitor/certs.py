@@ -49,8 +49,8 @@ def ca_pair(data_dir: Path) -> CertPair:
 
 
 def check_machine_name(name: str) -> str:
-    if not VALID_MACHINE_NAME.match(name):
-        raise ConfigError(f"machine name {name!r}: use letters, digits, '.', '_' or '-' (at most 63)")
+    if not VALID_MACHINE_NAME.fullmatch(name):    # not match: its $ would let a trailing newline through
+        raise ConfigError(f"machine name {name[:80]!r}: use letters, digits, '.', '_' or '-' (at most 63)")
     return name
 
 

@@ -36,8 +36,9 @@ def new_token(pin: str) -> EnrolToken:
 
 
 def parse_token(text: str, where: str) -> EnrolToken:
-    """The token in `text` (surrounding whitespace ignored); `where` names its source in the error."""
-    match = _TOKEN.match(text.strip())
+    """The token in `text` (surrounding whitespace and a byte order mark, as Windows editors write,
+    ignored); `where` names its source in the error."""
+    match = _TOKEN.fullmatch(text.strip().lstrip("\ufeff").strip())
     if not match:
         raise ConfigError(f"{where}: not a teafarm enrolment token (expected tf1.<id>.<secret>.<pin>, "
                           "as `teafarm certs token NAME` prints it)")

@@ -51,15 +51,22 @@ class CertificateRow:
 
 
 def _create_private(path: Path) -> None:
-    """Create the file 0600 if it is missing (sqlite gives its -wal and -shm files the database's
-    mode). Never open and close an existing one: closing any descriptor of a file drops the
-    process's POSIX locks on it, those of its sqlite connections too (the server's revocation
-    watcher would then read a WAL index another process has thrown away)."""
+    """Create the file 0600 if it is missing (sqlite gives its journal the database's mode). Never
+    open and close an existing one: closing any descriptor of a file drops the process's POSIX
+    locks on it, those of its sqlite connections too."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
         pass
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def registry_path(database: Path) -> Path:
@@ -73,6 +80,14 @@ def key_id(public_key) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
+def _serial_readings(text: str) -> tuple[str, str]:
+    """A serial as `certs list` and openssl print it (hex; colons, 0x or leading zeros allowed) and as
+    Python prints it (decimal): both readings are tried, since a decimal reads as hex too."""
+    text = text.strip().lower().replace(":", "").removeprefix("0x")
+    hexed = text.lstrip("0") or "0"
+    return hexed, serial_hex(int(text)) if text.isdigit() else hexed
+
+
 def _secret_hash(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
@@ -84,13 +99,35 @@ class Registry:
         self.clock = clock
         try:
             self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            # a rollback journal, not WAL: WAL's -wal and -shm files outlive a deleted certificates.db,
+            # and a new file at the path would take up the old one's pages (see restored())
+            self._conn.execute("PRAGMA journal_mode=DELETE")
             self._conn.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise ConfigError(f"{path}: cannot open the certificate registry ({exc})") from None
+        self._file = _identity(path)
 
     def close(self) -> None:
         self._conn.close()
+
+    def moved(self) -> bool:
+        """The file at the path is no longer the one this connection has open: deleted or replaced."""
+        return _identity(self.path) != self._file
+
+    def restored(self) -> Registry:
+        """After moved(): a registry on the file now at the path (a new one if there is none) that holds
+        everything this one held too, so no revocation or used token is lost. Closes this one."""
+        tables = {table: self._conn.execute(f"SELECT * FROM {table}").fetchall() for table in ("tokens", "certificates")}
+        self.close()
+        fresh = Registry(self.path, self.clock)
+        with transaction(fresh._conn):
+            for table, rows in tables.items():
+                for row in rows:
+                    fresh._conn.execute(f"INSERT OR IGNORE INTO {table} VALUES ({', '.join('?' * len(row))})", row)
+            # a certificate the file at the path also knows stays revoked if either says so
+            fresh._conn.executemany("UPDATE certificates SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL",
+                                    [(row[-1], row[0]) for row in tables["certificates"] if row[-1] is not None])
+        return fresh
 
     # ---- tokens ----
 
@@ -135,6 +172,11 @@ class Registry:
                 "UPDATE tokens SET used_at = ?, used_by_key = ?, used_by_address = ?, serial = ?, certificate = ? "
                 "WHERE id = ? AND used_at IS NULL AND expires_at > ?",
                 (now, key, address, serial, pem, token_id, now)).rowcount == 1
+            # two tokens made for NAME before either was used: the second must not make a second machine
+            # (raising rolls the use back: the token stays unused)
+            if won and not replace_old and self.valid_certificates(name):
+                raise Refused(f"machine {name} got a certificate after this token was made: ask for a new one "
+                              f"(teafarm certs token {name} --replace)")
             if won:
                 if replace_old:
                     self._conn.execute("UPDATE certificates SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
@@ -165,10 +207,10 @@ class Registry:
 
     def revoke(self, name_or_serial: str) -> list[CertificateRow]:
         """Revoke every certificate of machine NAME, or the one with SERIAL; returns those newly revoked."""
-        target = name_or_serial.strip().lower().replace(":", "")
+        target = (name_or_serial, *_serial_readings(name_or_serial))
         with transaction(self._conn):
-            rows = self._rows("WHERE (name = ? OR serial = ?) AND revoked_at IS NULL", (name_or_serial, target))
-            if not rows and not self._rows("WHERE name = ? OR serial = ?", (name_or_serial, target)):
+            rows = self._rows("WHERE (name = ? OR serial IN (?, ?)) AND revoked_at IS NULL", target)
+            if not rows and not self._rows("WHERE name = ? OR serial IN (?, ?)", target):
                 raise ConfigError(f"{name_or_serial}: no certificate of that machine name or serial is known "
                                   "(`teafarm certs list` shows them)")
             self._conn.executemany("UPDATE certificates SET revoked_at = ? WHERE serial = ?",

@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 from monitor.certs import serial_hex
 from monitor.server.registry import Registry
 from monitor.tls import peer_certificate
+from teafarm.typed_config import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class Revocation:
             return None          # the service refuses a call without a client certificate itself
         name, serial = _name(cert), serial_hex(cert.serial_number)
         try:
-            revoked_at = await asyncio.to_thread(self._locked, self._registry.seen, cert, name, context.peer())
+            revoked_at = await asyncio.to_thread(self._locked, lambda: self._registry.seen(cert, name, context.peer()))
         except sqlite3.Error as exc:       # a busy or broken registry must not let a revoked certificate in
             log.error("%s: cannot read the certificate registry (%s): refusing the call", name, exc)
             return "the server cannot check certificates right now (see the server log)"
@@ -93,18 +94,27 @@ class Revocation:
             if not calls:
                 self._streams.pop(serial, None)
 
-    def _locked(self, function, *args):
-        with self._lock:
-            return function(*args)
+    def _locked(self, function):
+        with self._lock:     # and on the registry of the moment: _keep_registry may swap it
+            return function()
+
+    def _keep_registry(self) -> None:
+        """certificates.db deleted or replaced while the server runs: without this, `certs revoke` would
+        write a file the server never reads, and the next start would forget every revocation."""
+        if self._registry.moved():
+            self._registry = self._registry.restored()
+            log.warning("%s was deleted or replaced while the server ran: wrote back the certificates, revocations "
+                        "and tokens the server knew", self._registry.path)
 
     async def _watch_revocations(self) -> None:
         while True:
             await asyncio.sleep(WATCH_INTERVAL)
-            if not self._streams:
-                continue
             try:
-                revoked = await asyncio.to_thread(self._locked, self._registry.revoked_serials)
-            except sqlite3.Error as exc:
+                await asyncio.to_thread(self._locked, self._keep_registry)
+                if not self._streams:
+                    continue
+                revoked = await asyncio.to_thread(self._locked, lambda: self._registry.revoked_serials())
+            except (sqlite3.Error, ConfigError) as exc:
                 log.warning("cannot read the revoked certificates: %s", exc)
                 continue
             for serial in revoked & self._streams.keys():

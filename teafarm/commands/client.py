@@ -35,6 +35,8 @@ def read_token(args: argparse.Namespace):
     from monitor.enrol_token import parse_token
     from teafarm.typed_config import ConfigError
 
+    if args.enrol_file and os.environ.get(ENROL_ENV):    # two tokens, maybe different: which one was meant?
+        raise ConfigError(f"--enrol-file and {ENROL_ENV} both give an enrolment token: use one (unset {ENROL_ENV})")
     if args.enrol_file:
         try:
             return parse_token(open(args.enrol_file, encoding="utf-8").read(), f"--enrol-file {args.enrol_file}")

@@ -6,6 +6,7 @@ before anything starts when one of chia's default ports is in use (a farm runs o
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -29,7 +30,15 @@ VENV = Path(os.environ.get("TEAFARM_CHIA_VENV", Path.home() / ".cache" / "teafar
 
 
 def ensure_chia_venv() -> Path:
-    """chia-blockchain in its own venv (its pins fight ours), installed with uv, reused once complete."""
+    """chia-blockchain in its own venv (its pins fight ours), installed with uv, reused once complete.
+    One test process installs it at a time (pytest -n 2 runs two)."""
+    VENV.parent.mkdir(parents=True, exist_ok=True)
+    with open(VENV.parent / f"chia-{CHIA_VERSION}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _install_chia_venv()
+
+
+def _install_chia_venv() -> Path:
     marker = VENV / ".teafarm-complete"
     if marker.exists() and (VENV / "bin" / "chia").exists():
         return VENV

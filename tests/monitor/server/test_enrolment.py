@@ -24,6 +24,7 @@ from teafarm.typed_config import ConfigError
 from tests.helpers.backbone import client_pair, event, query, stream_events
 from tests.helpers.inprocess_server import InProcessServer
 from tests.helpers.ports import free_port
+from tests.helpers.waiting import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +210,119 @@ def test_the_token_comes_from_a_file_or_the_environment_and_is_ignored_once_the_
         enrol_once(bot.settings, token)             # the machine has its certificate: no enrolment
     assert "the enrolment token is not needed any more" in caplog.text
     assert bot.token_row(token)[0] is None and settings.certificate.is_file()
+
+
+def post_raw(bot, body: bytes, content_type: str = "application/json") -> tuple[int, str]:
+    """POST /enrol as anyone could: the status and the error line of the answer."""
+    import http.client
+    import json
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(ca_pair(bot.data_dir).certificate))
+    connection = http.client.HTTPSConnection("127.0.0.1", bot.enrol_port, context=context, timeout=60)
+    try:
+        connection.request("POST", "/enrol", body, {"Content-Type": content_type})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read()).get("error", "")
+    finally:
+        connection.close()
+
+
+def request_for(bot, name: str, key, digest=hashes.SHA256(), csr: bytes | None = None) -> bytes:
+    import json
+
+    token = bot.token(name)
+    csr = csr or (x509.CertificateSigningRequestBuilder()
+                  .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+                  .sign(key, digest).public_bytes(serialization.Encoding.PEM))
+    return json.dumps({"token_id": token.token_id, "secret": token.secret, "machine": name, "csr": csr.decode()}).encode()
+
+
+@pytest.mark.filterwarnings("ignore:DSA is deprecated")
+def test_hostile_requests_are_refused_with_one_line_and_the_listener_goes_on(bot, tmp_path, caplog):
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric import dsa, ed448, rsa
+
+    good = ec.generate_private_key(ec.SECP256R1())
+    signed = x509.load_pem_x509_csr(json.loads(request_for(bot, "hostile-0", good))["csr"].encode())
+    tampered = bytearray(signed.public_bytes(serialization.Encoding.DER))
+    tampered[-5] ^= 1      # inside the signature
+    tampered_pem = x509.load_der_x509_csr(bytes(tampered)).public_bytes(serialization.Encoding.PEM)
+    weak_key = "the certificate request's key must be EC on P-256, P-384 or P-521, or RSA of 2048 bits or more"
+    cases = [
+        (b"\x00\xff" * 100, "application/json", "the request is not JSON"),
+        (b"[" * 60000, "application/json", "the request is not JSON"),      # nested too deep for the parser
+        (request_for(bot, "hostile-1", good), "text/plain", "must be sent as application/json"),
+        (request_for(bot, "hostile-8", good).replace(b'"secret": "', b'"secret": "\\udc00'), "application/json",
+         "unknown enrolment token"),      # a lone surrogate, which cannot even be hashed
+        (request_for(bot, "hostile-2", good, csr=tampered_pem), "application/json", "signature does not match its key"),
+        (request_for(bot, "hostile-3", ec.generate_private_key(ec.SECP192R1())), "application/json", weak_key),
+        (request_for(bot, "hostile-4", rsa.generate_private_key(65537, 1024)), "application/json", weak_key),
+        (request_for(bot, "hostile-5", dsa.generate_private_key(2048)), "application/json", weak_key),
+        (request_for(bot, "hostile-6", ed448.Ed448PrivateKey.generate(), digest=None), "application/json", weak_key),
+    ]
+    for body, content_type, error in cases:
+        status, answer = post_raw(bot, body, content_type)
+        assert status == 403 and error in answer, (body[:60], answer)
+    assert "Traceback" not in caplog.text
+    # and a good request still gets its certificate
+    assert enrol(bot.token("hostile-7"), bot.target, "hostile-7", machine_pair(tmp_path, "hostile-7"), tmp_path / "ca.crt")
+
+
+def test_a_flood_of_connections_and_a_slow_trickle_hold_no_more_than_their_share(bot, monkeypatch):
+    import socket
+    import ssl
+
+    from monitor.server import enrolment
+
+    # a flood: connections beyond MAX_CONNECTIONS are closed at once (long before their deadline)
+    monkeypatch.setattr(enrolment, "REQUEST_TIMEOUT", 600.0)
+    idle = [socket.create_connection(("127.0.0.1", bot.enrol_port)) for _ in range(enrolment.MAX_CONNECTIONS)]
+    one_too_many = socket.create_connection(("127.0.0.1", bot.enrol_port), timeout=60)
+    try:
+        assert one_too_many.recv(1) == b""
+    finally:
+        for connection in [one_too_many, *idle]:
+            connection.close()
+
+    # a trickle: cut at its deadline, however steadily it sends
+    monkeypatch.setattr(enrolment, "REQUEST_TIMEOUT", 2.0)
+    context = ssl.create_default_context(cafile=str(ca_pair(bot.data_dir).certificate))
+    trickle = wait_until(lambda: _connected(context, bot.enrol_port), 60, "a free connection")
+    trickle.sendall(b"POST /enrol HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+
+    def cut() -> bool:
+        try:
+            trickle.sendall(b" ")
+            return False
+        except OSError:
+            return True
+    try:
+        wait_until(cut, 60, "the slow request to be cut")
+    finally:
+        trickle.close()
+    assert ca_pair(bot.data_dir).certificate.read_bytes() in fetch_ca(bot)
+
+
+def _connected(context, port: int):
+    """A TLS connection to the listener, or None while it is still full."""
+    import socket
+
+    try:
+        return context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60), server_hostname="127.0.0.1")
+    except OSError:
+        return None
+
+
+def fetch_ca(bot) -> bytes:
+    import http.client
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(ca_pair(bot.data_dir).certificate))
+    connection = http.client.HTTPSConnection("127.0.0.1", bot.enrol_port, context=context, timeout=60)
+    try:
+        connection.request("GET", "/ca")
+        return connection.getresponse().read()
+    finally:
+        connection.close()

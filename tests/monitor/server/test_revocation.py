@@ -99,6 +99,31 @@ def test_revoking_by_serial_and_unknown_targets(farm_server):
     serial = next(line.split()[1] for line in farm_server.cli("certs", "list").splitlines() if line.startswith("serial-1 "))
     assert farm_server.cli("certs", "revoke", serial.upper()).startswith(f"revoked serial-1 (serial {serial})")
     assert "revoked" in refusal_of(farm_server, pair)
+
+    def decimal(serial: str) -> str:         # as Python prints a serial
+        return str(int(serial, 16))
+
+    def openssl(serial: str) -> str:         # as `openssl x509 -text` prints one: 00:ab:...
+        serial = serial.zfill(40)
+        return "00:" + ":".join(serial[i:i + 2] for i in range(0, len(serial), 2))
+
+    for name, written in (("serial-2", decimal), ("serial-3", openssl)):
+        assert refusal_of(farm_server, client_pair(farm_server.data_dir, name)) == "welcome,ack"
+        listed = next(line.split()[1] for line in farm_server.cli("certs", "list").splitlines() if line.startswith(f"{name} "))
+        assert farm_server.cli("certs", "revoke", written(listed)).startswith(f"revoked {name}")
     assert farm_server.cli("certs", "revoke", "serial-1") == "serial-1: revoked already\n"
     with pytest.raises(ConfigError, match="nobody: no certificate of that machine name or serial is known"):
         farm_server.cli("certs", "revoke", "nobody")
+
+
+def test_a_registry_deleted_while_the_server_runs_is_written_back_and_keeps_its_revocations(farm_server):
+    gone, later = client_pair(farm_server.data_dir, "gone-1"), client_pair(farm_server.data_dir, "later-1")
+    assert refusal_of(farm_server, gone) == "welcome,ack" and refusal_of(farm_server, later) == "welcome,ack"
+    farm_server.cli("certs", "revoke", "gone-1")
+    farm_server.registry.unlink()
+
+    wait_until(lambda: "gone-1" in farm_server.cli("certs", "list"), 30, "the registry written back")
+    assert farm_server.cli("certs", "revoke", "later-1").startswith("revoked later-1")
+    assert "revoked" in refusal_of(farm_server, later)
+    farm_server.restart()
+    assert "revoked" in refusal_of(farm_server, gone) and "revoked" in refusal_of(farm_server, later)
