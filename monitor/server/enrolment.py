@@ -149,7 +149,7 @@ class _Server(ThreadingHTTPServer):
         thread's blocked read then ends)."""
         now = time.monotonic()
         with self._lock:
-            overdue = []
+            overdue = [request for request, deadline in self._deadlines.items() if deadline < now]
         for request in overdue:
             try:    # the plain socket's shutdown: the SSL object stays with the thread reading it
                 socket.socket.shutdown(request, socket.SHUT_RDWR)

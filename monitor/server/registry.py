@@ -116,10 +116,11 @@ class Registry:
 
     def restored(self) -> Registry:
         """After moved(): a registry on the file now at the path (a new one if there is none) that holds
-        everything this one held too, so no revocation or used token is lost. Closes this one."""
+        everything this one held too, so no revocation or used token is lost. Closes this one, unless
+        the file at the path cannot be opened (ConfigError): then this one stays in use."""
+        fresh = Registry(self.path, self.clock)
         tables = {table: self._conn.execute(f"SELECT * FROM {table}").fetchall() for table in ("tokens", "certificates")}
         self.close()
-        fresh = Registry(self.path, self.clock)
         with transaction(fresh._conn):
             for table, rows in tables.items():
                 for row in rows:
@@ -199,11 +200,16 @@ class Registry:
         """A stream started with this certificate: record it (certificates copied by hand become
         revocable too); returns when it was revoked, None if it is not."""
         serial, now = serial_hex(cert.serial_number), self.clock()
-        with transaction(self._conn):
-            self._insert_certificate(serial, name, cert, "seen")
-            self._conn.execute("UPDATE certificates SET first_seen = coalesce(first_seen, ?), last_seen = ?, last_address = ? "
-                               "WHERE serial = ?", (now, now, address, serial))
-            return self._conn.execute("SELECT revoked_at FROM certificates WHERE serial = ?", (serial,)).fetchone()[0]
+        try:
+            with transaction(self._conn):
+                self._insert_certificate(serial, name, cert, "seen")
+                self._conn.execute("UPDATE certificates SET first_seen = coalesce(first_seen, ?), last_seen = ?, "
+                                   "last_address = ? WHERE serial = ?", (now, now, address, serial))
+        except sqlite3.OperationalError:    # the file was deleted or replaced (sqlite refuses to write it): still read it
+            if not self.moved():
+                raise
+        row = self._conn.execute("SELECT revoked_at FROM certificates WHERE serial = ?", (serial,)).fetchone()
+        return row[0] if row else None
 
     def revoke(self, name_or_serial: str) -> list[CertificateRow]:
         """Revoke every certificate of machine NAME, or the one with SERIAL; returns those newly revoked."""

@@ -3,7 +3,8 @@ while it runs is ended within seconds: `teafarm certs revoke` writes the registr
 no server restart.
 
 Every certificate a stream starts with is recorded in the registry (certificates copied by hand
-before enrolment existed can be revoked by name too).
+before enrolment existed can be revoked by name too). A registry deleted or replaced while the
+server runs is written back from what the server holds, so no revocation is lost.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class Revocation:
         self._lock = threading.Lock()                       # one worker thread at a time on the connection
         self._streams: dict[str, set[asyncio.Event]] = {}   # certificate serial -> set to end each of its open streams
         self._watch: asyncio.Task | None = None
+        self._trouble = ""                                  # the last registry problem logged, so it is logged once
 
     def start(self) -> None:
         self._watch = asyncio.get_running_loop().create_task(self._watch_revocations(), name="revocations")
@@ -51,7 +53,7 @@ class Revocation:
             return None          # the service refuses a call without a client certificate itself
         name, serial = _name(cert), serial_hex(cert.serial_number)
         try:
-            revoked_at = await asyncio.to_thread(self._locked, lambda: self._registry.seen(cert, name, context.peer()))
+            revoked_at = await asyncio.to_thread(self._locked, lambda: self._seen(cert, name, context.peer()))
         except sqlite3.Error as exc:       # a busy or broken registry must not let a revoked certificate in
             log.error("%s: cannot read the certificate registry (%s): refusing the call", name, exc)
             return "the server cannot check certificates right now (see the server log)"
@@ -98,6 +100,18 @@ class Revocation:
         with self._lock:     # and on the registry of the moment: _keep_registry may swap it
             return function()
 
+    def _seen(self, cert, name: str, peer: str) -> float | None:
+        try:
+            self._keep_registry()     # before the watcher's next look: a deleted registry is not written
+        except ConfigError as exc:    # the file at the path is no registry: the one the server has still answers
+            self._tell(exc)
+        return self._registry.seen(cert, name, peer)
+
+    def _tell(self, trouble: Exception) -> None:
+        if str(trouble) != self._trouble:     # once, not every second
+            self._trouble = str(trouble)
+            log.warning("certificate registry: %s", trouble)
+
     def _keep_registry(self) -> None:
         """certificates.db deleted or replaced while the server runs: without this, `certs revoke` would
         write a file the server never reads, and the next start would forget every revocation."""
@@ -115,7 +129,7 @@ class Revocation:
                     continue
                 revoked = await asyncio.to_thread(self._locked, lambda: self._registry.revoked_serials())
             except (sqlite3.Error, ConfigError) as exc:
-                log.warning("cannot read the revoked certificates: %s", exc)
+                self._tell(exc)
                 continue
             for serial in revoked & self._streams.keys():
                 calls = self._streams.pop(serial)
@@ -142,4 +156,6 @@ def _name(cert) -> str:
 
 
 def _revoked(name: str, serial: str) -> str:
-    return f"this certificate (machine {name}, serial {serial}) is revoked: enrol the machine again"
+    # the client skips a token while its certificate exists: say to move it away, or the advice loops
+    return (f"this certificate (machine {name}, serial {serial}) is revoked: to enrol the machine again, move its "
+            f"certificate and key away and start it with a new token (teafarm certs token {name})")

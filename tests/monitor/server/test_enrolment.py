@@ -8,7 +8,6 @@ import threading
 import time
 from pathlib import Path
 
-import grpc
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -17,7 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from monitor.certs import CertPair, ca_pair, create_ca, issue
 from monitor.client.enrolment import enrol
-from monitor.enrol_token import EnrolToken, new_token, parse_token
+from monitor.enrol_token import EnrolToken, new_token
 from monitor.server.enrolment import EnrolmentListener
 from monitor.server.registry import Registry
 from teafarm.typed_config import ConfigError
@@ -159,8 +158,9 @@ def test_the_server_takes_only_the_public_key_and_names_the_certificate_by_the_t
 
 
 def test_certs_token_checks_names_ttl_and_machines_that_have_a_certificate(bot, tmp_path):
-    with pytest.raises(ConfigError, match="machine name 'bad name'"):
-        bot.token("bad name")
+    for bad in ("bad name", "evil\n", "a/b", "ünï", "x" * 300, ""):
+        with pytest.raises(ConfigError, match="machine name .*: use letters"):
+            bot.token(bad)
     with pytest.raises(ConfigError, match="--ttl 8d: at most 7d"):
         bot.token("harvester-8", "--ttl", "8d")
     assert bot.token("harvester-8", "--ttl", "7d")
@@ -177,6 +177,14 @@ def test_certs_token_checks_names_ttl_and_machines_that_have_a_certificate(bot, 
     with pytest.raises(ConfigError, match="this enrolment token is for machine 'harvester-10', not 'harvester-11'"):
         enrol(bot.token("harvester-10"), bot.target, "harvester-11", machine_pair(tmp_path / "c", "harvester-11"),
               tmp_path / "c" / "ca.crt")
+
+
+def test_of_two_tokens_made_for_a_machine_before_either_was_used_only_one_enrols_it(bot, tmp_path):
+    first, second = bot.token("harvester-12"), bot.token("harvester-12")
+    enrol(first, bot.target, "harvester-12", machine_pair(tmp_path / "a", "harvester-12"), tmp_path / "a" / "ca.crt")
+    with pytest.raises(ConfigError, match="harvester-12 got a certificate after this token was made.*--replace"):
+        enrol(second, bot.target, "harvester-12", machine_pair(tmp_path / "b", "harvester-12"), tmp_path / "b" / "ca.crt")
+    assert bot.token_row(second)[0] is None       # refused, not used
 
 
 def load_serial(pair: CertPair) -> str:
@@ -203,6 +211,11 @@ def test_the_token_comes_from_a_file_or_the_environment_and_is_ignored_once_the_
     token = bot.token("testbox")
     monkeypatch.setenv("TEAFARM_ENROL_TOKEN", f"{token}\n")
     assert read_token(argparse.Namespace(enrol_file=None)) == token
+    (tmp_path / "notepad.token").write_text(f"\ufeff{token}\r\n", encoding="utf-8")    # BOM and CRLF
+    with pytest.raises(ConfigError, match="--enrol-file and TEAFARM_ENROL_TOKEN both give an enrolment token"):
+        read_token(argparse.Namespace(enrol_file=str(tmp_path / "notepad.token")))
+    monkeypatch.delenv("TEAFARM_ENROL_TOKEN")
+    assert read_token(argparse.Namespace(enrol_file=str(tmp_path / "notepad.token"))) == token
 
     settings = bot.settings.client_settings()       # machine testbox, the bot's own data folder
     client_pair(bot.data_dir, "testbox")
@@ -276,10 +289,12 @@ def test_a_flood_of_connections_and_a_slow_trickle_hold_no_more_than_their_share
 
     from monitor.server import enrolment
 
-    # a flood: connections beyond MAX_CONNECTIONS are closed at once (long before their deadline)
+    # a flood: connections beyond MAX_CONNECTIONS are closed at once, while the first ones, silent,
+    # are held up to their deadline (both timeouts far beyond this test's waits)
     monkeypatch.setattr(enrolment, "REQUEST_TIMEOUT", 600.0)
+    monkeypatch.setattr(enrolment._Handler, "timeout", 600.0)
     idle = [socket.create_connection(("127.0.0.1", bot.enrol_port)) for _ in range(enrolment.MAX_CONNECTIONS)]
-    one_too_many = socket.create_connection(("127.0.0.1", bot.enrol_port), timeout=60)
+    one_too_many = socket.create_connection(("127.0.0.1", bot.enrol_port), timeout=120)
     try:
         assert one_too_many.recv(1) == b""
     finally:

@@ -125,5 +125,17 @@ def test_a_registry_deleted_while_the_server_runs_is_written_back_and_keeps_its_
     wait_until(lambda: "gone-1" in farm_server.cli("certs", "list"), 30, "the registry written back")
     assert farm_server.cli("certs", "revoke", "later-1").startswith("revoked later-1")
     assert "revoked" in refusal_of(farm_server, later)
+
+    # replaced by something that is no database: the server goes on with what it knows; `certs` says what is wrong
+    garbage = farm_server.registry.with_name("garbage")
+    garbage.write_bytes(b"not a database" * 100)
+    garbage.replace(farm_server.registry)
+    kept = client_pair(farm_server.data_dir, "kept-2")
+    assert refusal_of(farm_server, kept) == "welcome,ack" and "revoked" in refusal_of(farm_server, gone)
+    with pytest.raises(ConfigError, match="certificates.db: cannot open the certificate registry"):
+        farm_server.cli("certs", "list")
+    farm_server.registry.unlink()
+    wait_until(lambda: "later-1" in farm_server.cli("certs", "list"), 30, "the registry written back again")
+
     farm_server.restart()
     assert "revoked" in refusal_of(farm_server, gone) and "revoked" in refusal_of(farm_server, later)
