@@ -17,16 +17,17 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/teafarm up
 
+# two test processes (pytest-xdist), a test file whole in one: most tests wait on real processes and sockets
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -rs
+	$(BIN)/python -m pytest -q -rs -n 2 --dist loadscope
 
 # only the real-chia group (installs chia-blockchain 2.7.5 in its own venv on first use)
 test-chia: $(STAMP)
-	$(BIN)/python -m pytest -q -rs -m chia
+	$(BIN)/python -m pytest -q -rs -n 2 --dist loadscope -m chia
 
 # everything but the real-chia group
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -rs -m "not chia"
+	$(BIN)/python -m pytest -q -rs -n 2 --dist loadscope -m "not chia"
 
 protocol: $(STAMP)
 	$(BIN)/python -m protocol.generate

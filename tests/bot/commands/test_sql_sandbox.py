@@ -60,9 +60,10 @@ def test_a_query_needing_gigabytes_stops_at_the_memory_limit_outside_the_bot(sql
 def test_one_long_function_call_is_killed_by_the_bot_after_the_time_limit(sql):
     # instr() of a 30 MB haystack for a needle it nearly matches everywhere: one call of ~16 s,
     # in which sqlite's progress handler never runs: only the kill stops it
+    others = set(psutil.Process().children())       # processes of other tests in this worker, if any
     answer = sql("SELECT instr(printf('%.*c', 30000000, 'a'), printf('%.*c', 30000, 'a') || 'b')")
     assert answer == TIME_LINE
-    assert psutil.Process().children() == [], "the killed query process was reaped"
+    assert set(psutil.Process().children()) <= others, "the killed query process was reaped"
 
 
 def test_a_long_query_stops_at_the_time_limit_and_small_ones_answer(sql):
