@@ -3,8 +3,10 @@
 A destination is a chat channel, a user's direct message (/subscribe) or an Apprise URL, each with
 the least severity it wants (`bot.transports.base.Destination`). A row is marked delivered for a
 destination right after that destination accepted it, so a crash in between repeats that one
-message there and nothing else. Ready alerts of one machine go out as one message. The destinations
-are served side by side, so one that is slow to answer holds up no other. A destination
+message there and nothing else. Ready alerts of one machine go out as one message. Each destination
+is served by its own task, at most one at a time per destination (so it gets each row once), and a
+round starts tasks only for the idle ones: one that is slow to answer (an Apprise URL that does not,
+a 429 waited out in place) delays neither the others' current alerts nor their next ones. A destination
 that keeps failing is retried with backoff (at once when its transport reports that it is back up)
 and the other transports say so (and say when it works again). A transport not reached yet since
 the bot started is not failing: its alerts wait, uncounted. A 429 is not a failure either: the next
@@ -50,7 +52,7 @@ class _Failing:
 class Delivery:
     def __init__(self, botdb: sqlite3.Connection, transports: list[Transport], settings: AlertSettings,
                  clock: Callable[[], float] = time.time, on_sent: Callable[[list[sqlite3.Row]], None] | None = None,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, on_progress: Callable[[], None] | None = None) -> None:
         self.botdb = botdb
         self.executor = executor          # where sqlite work runs (None: on the caller's thread)
         self.transports = {t.name: t for t in transports}
@@ -59,6 +61,9 @@ class Delivery:
         self.on_sent = on_sent            # the latency bench watches sends through this
         self.failing: dict[str, _Failing] = {}   # by destination key
         self.noticed: dict[str, str] = {}         # transport -> the destination whose failures the others were told
+        self.on_progress = on_progress    # a destination sent something: what queued meanwhile is worth a look now
+        self._busy: dict[str, asyncio.Task[int]] = {}    # destination key -> its send task in flight
+        self._starting = asyncio.Lock()   # two rounds must not both find a destination idle
 
     def destinations(self) -> list[Destination]:
         """Every current destination: the configured ones, then the subscribed direct messages."""
@@ -69,17 +74,49 @@ class Delivery:
         return max((s.failures for key, s in self.failing.items() if key.split(":")[0] == transport), default=0)
 
     async def deliver(self) -> int:
-        """Send what is ready; returns how many messages went out (over all destinations)."""
-        now = self.clock()
-        rows = await self._db(ready, self.botdb, now)
-        if not rows:
-            return 0
-        destinations = await self._db(self.destinations)
-        groups = self._groups(rows)
-        # every destination at once: one that is slow to answer (an Apprise URL that does not, a 429
-        # waited out in place) never holds up the others
-        sent = sum(await asyncio.gather(*(self._deliver_to(d, groups, destinations, now) for d in destinations)))
-        await self._db(self._close_unowed, rows, destinations)
+        """One round, waited for: send what is ready to every idle destination; returns how many
+        messages went out (over all destinations)."""
+        return sum(await asyncio.gather(*await self.dispatch()))
+
+    async def dispatch(self) -> list[asyncio.Task[int]]:
+        """Start sending what is ready to every destination not still busy with an earlier send, and
+        return at once with the started tasks: the bot's delivery loop does not wait for them."""
+        async with self._starting:
+            now = self.clock()
+            destinations = await self._db(self.destinations)
+            # idle ones chosen BEFORE reading the rows: a send that ends meanwhile has recorded its rows
+            idle = [d for d in destinations if d.key not in self._busy]
+            rows = await self._db(ready, self.botdb, now)
+            if not rows:
+                return []
+            await self._db(self._close_unowed, rows, destinations)
+            groups = self._groups(rows)
+            started = []
+            for destination in idle:
+                if any(owes(r, destination) for r in rows):
+                    task = asyncio.create_task(self._serve(destination, groups, destinations, now))
+                    self._busy[destination.key] = task
+                    started.append(task)
+            return started
+
+    async def stop(self) -> None:
+        """Cancel the sends in flight (one accepted but not yet recorded goes out again after a restart)."""
+        tasks = list(self._busy.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _serve(self, destination: Destination, groups: list[list[sqlite3.Row]],
+                     destinations: list[Destination], now: float) -> int:
+        try:
+            sent = await self._deliver_to(destination, groups, destinations, now)
+        except Exception:       # the outbox keeps the rows: the next round tries again
+            log.exception("%s: alert delivery failed", destination.name)
+            sent = 0
+        finally:
+            del self._busy[destination.key]
+        if sent and self.on_progress:
+            self.on_progress()
         return sent
 
     async def _deliver_to(self, destination: Destination, groups: list[list[sqlite3.Row]],

@@ -62,7 +62,7 @@ class AlertService:
         self.engine = await self._in_engine(self._open_engine)
         delivery_db = await self._loop.run_in_executor(self._delivery_thread, connect_botdb, self.botdb_path)
         self.delivery = Delivery(delivery_db, self.transports, self.settings, self.clock, self.on_sent,
-                                 executor=self._delivery_thread)
+                                 executor=self._delivery_thread, on_progress=self._delivery_wake.set)
         self._rollup_db = await self._loop.run_in_executor(
             self._rollup_thread, lambda: (StoreReader(self.database), connect_botdb(self.botdb_path)))
         self._tasks = [asyncio.create_task(self._engine_loop(), name="alert-engine"),
@@ -101,7 +101,9 @@ class AlertService:
         if self.engine is not None:
             await self._in_engine(self._close_engine)
         if self.delivery is not None:
-            self.delivery.botdb.close()
+            await self.delivery.stop()
+            # on its own thread, after any recording a cancelled send left there
+            await self._loop.run_in_executor(self._delivery_thread, self.delivery.botdb.close)
         if self._rollup_db is not None:
             for connection in self._rollup_db:
                 connection.close()
@@ -139,8 +141,7 @@ class AlertService:
         while True:
             await _wait(self._delivery_wake, IDLE_WAKE)
             try:
-                while await self.delivery.deliver():
-                    pass
+                await self.delivery.dispatch()     # not waited for: each destination sends at its own pace
             except Exception:
                 log.exception("alert delivery failed (the outbox keeps the alerts)")
 

@@ -318,6 +318,12 @@ def command_line(command: str, argument: str = "") -> str:
     return "/" + command.lstrip("/").lower() + (" " + argument if argument else "")
 
 
+def rest_of(command: str) -> str:
+    """The last line of a Refreshed message whose fresh answer needs more than one message: a press
+    edits one message, and posting the rest under it on every press would pile up copies."""
+    return f"\N{HORIZONTAL ELLIPSIS} {command} for the rest"
+
+
 INTERNAL_ERROR = ErrorReply("internal error, see the bot log", severity="warning")
 
 

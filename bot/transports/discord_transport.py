@@ -31,7 +31,8 @@ from discord import app_commands
 from bot import render
 from bot.reply import Button, ErrorReply, Image, Reply
 from bot.transports.base import ALERT_PATIENCE, REPLY_PATIENCE, Backoff, CommandHandler, CommandSpec, \
-    Destination, Incoming, RateLimited, Refused, Sleep, Transport, TransportError, Unreachable, answer, command_line
+    Destination, Incoming, RateLimited, Refused, Sleep, Transport, TransportError, Unreachable, answer, command_line, \
+    rest_of
 from bot.transports.settings import DiscordSettings, alert_places
 from teafarm.typed_config import ConfigError
 
@@ -212,12 +213,13 @@ class DiscordTransport(Transport):
         try:
             await interaction.response.defer()               # "the message will be updated"
             reply = await answer(self._handler, incoming)
-            action, _ = Button.parse(data)
+            action, target = Button.parse(data)
             if isinstance(reply, ErrorReply):
                 await interaction.followup.send(render.plain(reply), ephemeral=True, allowed_mentions=NO_MENTIONS)
-            elif action == "refresh":           # the message becomes the fresh answer
+            elif action == "refresh":           # the message becomes the fresh answer (its start, if it is longer)
                 (embeds, *rest) = render.discord_embeds(reply)
                 await interaction.edit_original_response(
+                    content=rest_of(target) if rest else None,       # None: no note left from an earlier press
                     embeds=[discord.Embed.from_dict(e) for e in embeds], view=_view(reply),
                     attachments=_files(reply.images), allowed_mentions=NO_MENTIONS)
             else:                               # the message keeps what it said and shows what was done

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import html
 import logging
 import warnings
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import render
 from bot.reply import Button, ErrorReply, Reply
 from bot.transports.base import ALERT_PATIENCE, REPLY_PATIENCE, Backoff, CommandHandler, CommandSpec, Incoming, \
-    Destination, RateLimited, Refused, Sleep, Transport, TransportError, Unreachable, answer, command_line
+    Destination, RateLimited, Refused, Sleep, Transport, TransportError, Unreachable, answer, command_line, rest_of
 from bot.transports.settings import TelegramSettings, alert_places
 
 log = logging.getLogger(__name__)
@@ -150,14 +151,12 @@ class TelegramTransport(Transport):
         if isinstance(reply, ErrorReply) or message is None:
             await query.answer(reply.title[:CALLBACK_ANSWER_LIMIT], show_alert=True)
             return
-        action, _ = Button.parse(query.data)
+        action, target = Button.parse(query.data)
         try:
-            if action == "refresh":           # the message becomes the fresh answer (what grew past it follows)
-                first, *rest = render.telegram_pieces(reply)
-                await query.edit_message_text(first, parse_mode=ParseMode.HTML, reply_markup=_keyboard(reply),
+            if action == "refresh":           # the message becomes the fresh answer (its start, if it is longer)
+                await query.edit_message_text(_refreshed(reply, target), parse_mode=ParseMode.HTML,
+                                              reply_markup=_keyboard(reply),
                                               link_preview_options=LinkPreviewOptions(is_disabled=True))
-                for piece in rest:
-                    await message.reply_html(piece, do_quote=False)
             else:                             # the message keeps what it said and shows what was done
                 await query.edit_message_text(f"{message.text_html}\n{render.telegram_note(reply)}",
                                               parse_mode=ParseMode.HTML, reply_markup=message.reply_markup,
@@ -245,6 +244,17 @@ class TelegramTransport(Transport):
         if app.running:
             await app.stop()
         await app.shutdown()
+
+
+def _refreshed(reply: Reply, command: str) -> str:
+    """The one message a Refresh edits: the whole answer, or its first piece and where the rest is."""
+    pieces = render.telegram_pieces(reply)
+    if len(pieces) == 1:
+        return pieces[0]
+    note = rest_of(command)
+    first = render.split(render.telegram_html(reply), render.TELEGRAM_LIMIT - len(note) - 1,
+                         render.HTML_FENCE, render.VISIBLE)[0]
+    return f"{first}\n<i>{html.escape(note, quote=False)}</i>"
 
 
 def _mentioning(pieces: list[str], user_ids: Sequence[str]) -> list[str]:

@@ -8,10 +8,12 @@ import time
 from bot.alerts.botdb import connect_botdb
 from bot.alerts.delivery import Delivery
 from bot.alerts.outbox import enqueue
+from bot.alerts.service import AlertService
 from bot.alerts.settings import AlertSettings
 from bot.reply import Reply
 from bot.transports.base import Backoff, CommandHandler, RateLimited, Transport, TransportError
 from monitor.sqlite_tx import transaction
+from monitor.store.store import Store
 from tests.helpers.alert_harness import RecordingTransport, titles
 from tests.helpers.waiting import wait_until_async
 
@@ -138,3 +140,50 @@ def test_a_chat_back_up_gets_what_it_missed_at_once_not_after_the_backoff(tmp_pa
     assert asyncio.run(scenario()) == 1
     assert [t - T0 for t in chat.tries] == [0, 1]
     assert titles(chat.sent) == ["RAM full"]
+
+
+class HangingChat(RecordingTransport):
+    """Its sends wait for `release` (a webhook that does not answer, a 429 waited out in place)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.release = asyncio.Event()
+        self.hanging = 0
+
+    async def send_to(self, destination, reply: Reply) -> None:
+        self.hanging += 1
+        await self.release.wait()
+        await super().send_to(destination, reply)
+
+
+def test_a_hanging_destination_delays_no_other_destination_s_next_alerts(tmp_path):
+    """The bot's own delivery loop: an alert queued while one destination's send hangs reaches the
+    other destination before the hang ends; the hanging one gets both, once each, when it answers."""
+    Store(tmp_path / "farm.db").close()
+    hanging, chat = HangingChat("apprise"), RecordingTransport("chat")
+    settings = AlertSettings(startup_grace=0.0, group_window=0.0, daily_summary="")
+    service = AlertService(tmp_path / "farm.db", tmp_path / "bot.db", settings, [hanging, chat])
+    botdb = connect_botdb(tmp_path / "bot.db")
+
+    async def scenario():
+        await service.start()
+        try:
+            queue(botdb, "Disk gone", "nas-1", time.time())
+            service.wake()                    # as the store's commit listener does
+            await wait_until_async(lambda: hanging.hanging and chat.sent, 30, "the first alert: sent, and hanging")
+            queue(botdb, "RAM full", "farmer-2", time.time())
+            service.wake()                    # as the store's commit listener does
+            await wait_until_async(lambda: len(chat.sent) == 2, 30, "the next alert, while the other still hangs")
+            still_hanging = not hanging.release.is_set() and not hanging.sent
+            hanging.release.set()
+            await wait_until_async(lambda: len(hanging.sent) == 2, 30, "the hanging destination, once it answers")
+            await wait_until_async(lambda: not botdb.execute("SELECT 1 FROM outbox WHERE done = 0").fetchone(),
+                                   30, "every row done")
+        finally:
+            await service.stop()
+        return still_hanging
+
+    assert asyncio.run(scenario())
+    assert titles(chat.sent) == ["Disk gone", "RAM full"]
+    assert titles(hanging.sent) == ["Disk gone", "RAM full"], "each once, in order"
+    botdb.close()

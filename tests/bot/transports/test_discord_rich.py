@@ -40,8 +40,9 @@ class ScriptedHandler:
         if incoming.text == "/press mute1h:17":
             return Reply("Muted", [Section(lines=["for 1 h by alice"])])
         if incoming.text.startswith("/press refresh"):
-            self.refreshes += 1
-            return Reply(f"Farm (refresh {self.refreshes})", [Section(lines=["3 harvesters"])],
+            self.refreshes += 1         # the second fresh answer has grown past one message (6,000 characters)
+            lines = [f"plot {i:04d} " + "p" * 90 for i in range(80)] if self.refreshes == 2 else ["3 harvesters"]
+            return Reply(f"Farm (refresh {self.refreshes})", [Section(lines=lines)],
                          buttons=[Button("Refresh", "refresh", "/farm")])
         return Reply("Farm", [Section(lines=["3 harvesters"])], buttons=[Button("Refresh", "refresh", "/farm")])
 
@@ -84,6 +85,14 @@ def test_embeds_buttons_presses_and_suggestions(chat_errors):
                 farm_id = [m for m in fake.messages.values() if m.get("embeds") and m["embeds"][0].get("title") == "Farm"][0]["id"]
                 await fake.press(farm_id, "refresh:/farm")
                 await fake.wait_for_calls("edit_original", 2)
+                # longer than one message: its start and where the rest is; then short again: no such note
+                followups = len(fake.calls_of("followup"))
+                await fake.press(farm_id, "refresh:/farm")
+                await fake.wait_for_calls("edit_original", 3)
+                longer = dict(fake.messages[farm_id])
+                await fake.press(farm_id, "refresh:/farm")
+                await fake.wait_for_calls("edit_original", 4)
+                refreshes = (longer, dict(fake.messages[farm_id]), len(fake.calls_of("followup")) - followups)
                 # a restart: the new client knows the buttons of messages the old one sent
                 await transport.stop()
                 transport = await connected()
@@ -93,16 +102,18 @@ def test_embeds_buttons_presses_and_suggestions(chat_errors):
                 await transport.send_alert(LONG_ALERT)
                 long_id = [m for m in fake.messages.values() if m.get("embeds") and m["embeds"][0].get("title") == "Plots lost"][0]["id"]
                 await fake.press(long_id, "ack:18")
-                await fake.wait_for_calls("edit_original", 4)
+                await fake.wait_for_calls("edit_original", 6)
                 await fake.press(long_id, "ack:18")
                 over = (await fake.wait_for_calls("followup", 3))[-1]
                 return (sync, alert, refused, fake.callback_of(suggested), fake.callback_of(outsider_suggested),
-                        farm, fake.calls_of("edit_original"), fake.messages[alert_id], over, fake.messages[long_id])
+                        farm, fake.calls_of("edit_original"), fake.messages[alert_id], over, fake.messages[long_id],
+                        refreshes)
             finally:
                 await transport.stop()
                 await fake.stop()
 
-    sync, alert, refused, suggested, outsider_suggested, farm, edits, alert_now, over, long_now = run(scenario(), timeout=40)
+    (sync, alert, refused, suggested, outsider_suggested, farm, edits, alert_now, over, long_now,
+     (longer, shorter, followups)) = run(scenario(), timeout=40)
     # registered: autocomplete for names from the farm, a fixed list where there is one
     options = {c["name"]: c.get("options", []) for c in sync.body}
     assert options["mute"][0]["autocomplete"] is True
@@ -131,7 +142,15 @@ def test_embeds_buttons_presses_and_suggestions(chat_errors):
     assert farm.buttons[0]["custom_id"] == "refresh:/farm"
     assert edits[1].embeds[0]["title"] == "Farm (refresh 1)" and edits[1].buttons[0]["custom_id"] == "refresh:/farm"
     assert [i.text for i in handler.received if i.text.startswith("/press")] == [
-        "/press ack:17", "/press refresh:/farm", "/press mute1h:17", "/press ack:18", "/press ack:18"]
+        "/press ack:17", *["/press refresh:/farm"] * 3, "/press mute1h:17", "/press ack:18", "/press ack:18"]
+    # a fresh answer longer than one message: the message shows its start and says where the rest is,
+    # nothing is posted; the next, short again, leaves no such note
+    assert followups == 0
+    assert longer["embeds"][0]["title"] == "Farm (refresh 2)" and "plot 0000" in fake_discord.shown_text(longer)
+    assert "plot 0079" not in fake_discord.shown_text(longer)
+    assert longer["content"] == "\N{HORIZONTAL ELLIPSIS} /farm for the rest"
+    assert [b["custom_id"] for row in longer["components"] for b in row["components"]] == ["refresh:/farm"]
+    assert shorter["embeds"][0]["title"] == "Farm (refresh 3)" and not shorter.get("content")
     # an answer past the embed's limits: the message keeps one note, the second goes to the presser only
     assert [f["name"] for f in long_now["embeds"][0]["fields"]] == ["Acknowledged"]
     assert over.body["flags"] & fake_discord.EPHEMERAL and over.shown.startswith("Acknowledged")

@@ -44,8 +44,9 @@ class ScriptedHandler:
         if incoming.text == "/press ack:17":
             return Reply("Acknowledged", [Section(lines=["by alice at 12:00:00"])])
         if incoming.text == "/press refresh:/farm":
-            self.refreshes += 1
-            return Reply(f"Farm (refresh {self.refreshes})", [Section(lines=["3 harvesters"])],
+            self.refreshes += 1         # the second fresh answer has grown past one message
+            lines = ["3 harvesters"] if self.refreshes == 1 else [f"plot {i:04d} " + "p" * 50 for i in range(120)]
+            return Reply(f"Farm (refresh {self.refreshes})", [Section(lines=lines)],
                          buttons=[Button("Refresh", "refresh", "/farm")])
         return Reply("Farm", [Section(lines=["3 harvesters"])], buttons=[Button("Refresh", "refresh", "/farm")])
 
@@ -83,13 +84,20 @@ def test_replies_threads_photos_and_buttons(chat_errors):
             await fake.press(farm_id, "refresh:/farm", user_id=DM_CHAT)
             edits = await fake.wait_for_calls("editMessageText", 2)
             await fake.wait_for_calls("answerCallbackQuery", 3)
+            edits = fake.calls_of("editMessageText")
+            # a Refresh whose answer needs two messages: still one message, saying where the rest is
+            sent = len(fake.calls_of("sendMessage"))
+            await fake.press(farm_id, "refresh:/farm", user_id=DM_CHAT)
+            longer = (await fake.wait_for_calls("editMessageText", 3))[2]
+            await fake.wait_for_calls("answerCallbackQuery", 4)
+            posted = len(fake.calls_of("sendMessage")) - sent
             return question, missed, photo, alert, acked, edits[1], fake.calls_of("answerCallbackQuery"), \
-                fake.calls_of("editMessageText"), fake.messages[alert_id]
+                edits, fake.messages[alert_id], (longer, posted)
         finally:
             await transport.stop()
             await fake.stop()
 
-    question, missed, photo, alert, acked, refreshed, answers, edits, alert_now = run(scenario())
+    question, missed, photo, alert, acked, refreshed, answers, edits, alert_now, (longer, posted) = run(scenario())
     # split on what a user sees (entities count one character, tags none), not on the raw HTML
     visible = sum(len(c.shown_text) for c in missed)
     assert len(missed) == -(-visible // 4096) and all(len(c.shown_text) <= 4096 for c in missed)
@@ -117,7 +125,14 @@ def test_replies_threads_photos_and_buttons(chat_errors):
     # refresh: the message became the fresh answer, with its button
     assert refreshed.shown_text == "Farm (refresh 1)\n3 harvesters"
     assert refreshed.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "refresh:/farm"
-    assert [i.text for i in handler.received if i.text.startswith("/press")] == ["/press ack:17", "/press refresh:/farm"]
+    assert [i.text for i in handler.received if i.text.startswith("/press")] == [
+        "/press ack:17", "/press refresh:/farm", "/press refresh:/farm"]
+    # a longer fresh answer: its first piece and where the rest is, in the one message; nothing posted
+    assert posted == 0
+    assert longer.shown_text.startswith("Farm (refresh 2)\nplot 0000 ") and len(longer.shown_text) <= 4096
+    assert longer.shown_text.endswith("\n\N{HORIZONTAL ELLIPSIS} /farm for the rest")
+    assert "<i>\N{HORIZONTAL ELLIPSIS} /farm for the rest</i>" in longer.params["text"]
+    assert longer.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "refresh:/farm"
 
 
 def test_a_press_whose_answer_cannot_go_into_the_message_is_told_to_the_presser(chat_errors):
