@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import socket
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from monitor.certs import CertPair
 from teafarm.typed_config import ConfigError
@@ -18,12 +20,13 @@ _NAME_MISMATCH = (62, 64)
 
 def server_credentials(pair: CertPair, ca: Path) -> grpc.ServerCredentials:
     return grpc.ssl_server_credentials(
-        [(_read(pair.key), _read(pair.certificate))], root_certificates=_read(ca), require_client_auth=True)
+        [(_read(pair.key, _KEY), _read(pair.certificate, _CERTIFICATES))], root_certificates=_read(ca, _CERTIFICATES),
+        require_client_auth=True)
 
 
 def client_credentials(pair: CertPair, ca: Path) -> grpc.ChannelCredentials:
-    return grpc.ssl_channel_credentials(root_certificates=_read(ca), private_key=_read(pair.key),
-                                        certificate_chain=_read(pair.certificate))
+    return grpc.ssl_channel_credentials(root_certificates=_read(ca, _CERTIFICATES), private_key=_read(pair.key, _KEY),
+                                        certificate_chain=_read(pair.certificate, _CERTIFICATES))
 
 
 def peer_machine(context: grpc.aio.ServicerContext) -> str | None:
@@ -104,8 +107,20 @@ def alt_names(cert: x509.Certificate) -> list[str]:
     return [*alt.get_values_for_type(x509.DNSName), *map(str, alt.get_values_for_type(x509.IPAddress))]
 
 
-def _read(path: Path) -> bytes:
+_CERTIFICATES = ("PEM certificate", x509.load_pem_x509_certificates)
+_KEY = ("unencrypted PEM private key", lambda data: serialization.load_pem_private_key(data, password=None))
+
+
+def _read(path: Path, kind: tuple[str, Callable[[bytes], object]]) -> bytes:
+    """The file, loaded once here: gRPC aborts the whole process (a C++ check, no exception) on an
+    empty or malformed certificate or key."""
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    name, load = kind
+    try:
+        load(data)
+    except (ValueError, TypeError):        # TypeError: a key with a passphrase
+        raise ConfigError(f"{path}: not a {name}") from None
+    return data

@@ -26,8 +26,15 @@ from teafarm.typed_config import ConfigError
 
 log = logging.getLogger(__name__)
 
+REQUEST_TIMEOUT = 10.0   # seconds a client may stay silent mid-request: a stalled one would hold its thread for ever
+BACKLOG = 512            # connections waiting to be accepted: socketserver's 5 makes a burst wait for SYN retries
+
 
 class _Quiet(WSGIRequestHandler):
+    @property
+    def timeout(self) -> float:      # socketserver sets it on each connection it accepts
+        return REQUEST_TIMEOUT
+
     def log_message(self, format, *args) -> None:   # a scrape every 15 s is not news
         pass
 
@@ -67,6 +74,11 @@ class HttpEndpoint:
 
         class Server(ThreadingWSGIServer):
             address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            request_queue_size = BACKLOG
+
+            def handle_error(self, request, client_address) -> None:
+                # a request cut at REQUEST_TIMEOUT, a client gone mid-answer: not socketserver's traceback on stderr
+                log.debug("%s: connection failed", client_address[0], exc_info=True)
 
         try:
             self._http = make_server(host, port, self.app, Server, handler_class=_Quiet)

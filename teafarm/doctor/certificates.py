@@ -36,7 +36,7 @@ def check(config: Config) -> list[Finding]:
 
 def _client_certificate(config: Config, path: Path, ca_path: Path, machine: str) -> Finding:
     name = "client certificate"
-    if not path.is_file():
+    if not path.exists():
         fix = ("start teafarm once (`teafarm up` or `teafarm client`): with the farm CA here it makes it"
                if ca_pair(config.data_dir).key.is_file() else
                f"enrol this machine: on the bot `teafarm certs token {machine}`, here `teafarm client --enrol-file FILE`")
@@ -44,8 +44,8 @@ def _client_certificate(config: Config, path: Path, ca_path: Path, machine: str)
     try:
         cert = _load(path)
         ca = _load(ca_path)
-    except (OSError, ValueError) as exc:
-        return fail(name, f"cannot read {path} or {ca_path}: {exc}", "enrol this machine again")
+    except ValueError as exc:
+        return fail(name, str(exc), "enrol this machine again (or restore the file from a backup)")
     common = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     named = common[0].value if common else ""
     if named != machine:
@@ -92,7 +92,7 @@ def _revocation(certificate: Path, database: Path) -> Finding:
         return skip("revoked", "the certificate registry is on the bot machine (its server refuses a revoked certificate)")
     try:
         serial = serial_hex(_load(certificate).serial_number)
-    except (OSError, ValueError):
+    except ValueError:
         return skip("revoked", "needs a readable certificate (above)")
     try:
         registry = Registry(path)
@@ -111,7 +111,10 @@ def _revocation(certificate: Path, database: Path) -> Finding:
 def _server_names(path: Path, configured: list[str], client_host: str) -> Finding:
     """The names clients use must be in the server certificate: server.names, and the host this
     machine's own client connects to."""
-    cert = _load(path)
+    try:
+        cert = _load(path)
+    except ValueError as exc:
+        return fail("server certificate", str(exc), "teafarm certs server --names NAME... (it makes a new one)")
     names = alt_names(cert)
     missing = [n for n in dict.fromkeys([*configured, client_host]) if n not in names]
     if missing:
@@ -121,4 +124,12 @@ def _server_names(path: Path, configured: list[str], client_host: str) -> Findin
 
 
 def _load(path: Path) -> x509.Certificate:
-    return x509.load_pem_x509_certificate(path.read_bytes())
+    """The certificate in `path`; ValueError with one line saying why not (unreadable, empty, garbage)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError:
+        raise ValueError(f"{path}: not a PEM certificate ({'empty' if not data.strip() else f'{len(data)} bytes'})") from None

@@ -30,10 +30,11 @@ def check(settings: ClientSettings) -> list[Finding]:
     except grpc.RpcError as exc:
         if exc.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):   # a revoked certificate
             return _refused(settings.server, exc.details())
-        why = diagnose(settings.server, pair, settings.ca) or f"unreachable ({exc.code().name}: {exc.details()})"
+        why = diagnose(settings.server, pair, settings.ca, timeout=TIMEOUT / 2) or f"unreachable ({exc.code().name}: {exc.details()})"
         return [fail("server", f"{settings.server}: {why}", _fix(why, settings.server)), NO_CLOCK]
-    except ConfigError as exc:      # a certificate file that cannot be read
-        return [fail("server", str(exc), "run doctor as the user teafarm runs as"), NO_CLOCK]
+    except ConfigError as exc:      # a certificate, key or CA file that cannot be read or is not one
+        return [fail("server", f"cannot connect: {exc}",
+                     "run doctor as the user teafarm runs as; a file that is not one: enrol this machine again"), NO_CLOCK]
     if welcome is None:
         return [fail("server", f"{settings.server} ended the stream without a word",
                      "look for this machine's name in the bot's log"), NO_CLOCK]

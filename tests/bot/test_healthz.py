@@ -81,3 +81,55 @@ def test_a_port_in_use_stops_the_bot_only_when_configured(caplog):
             default.start()
         assert default.port == 0
         assert f"cannot listen on 127.0.0.1:{port}" in caplog.text and "/healthz is off" in caplog.text
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """One bot for the hostile cases below: each must leave it answering."""
+    port = free_port()
+    bot = RunningBot(bot_config(tmp_path_factory.mktemp("hostile"), str(port)))
+    bot.port = port
+    yield bot
+    bot.stop()
+
+
+def raw(port: int, request: bytes) -> bytes:
+    """Send `request` as it is and read the answer up to the server's close."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
+        connection.sendall(request)
+        return b"".join(iter(lambda: connection.recv(65536), b""))
+
+
+def test_huge_requests_are_refused_and_the_bot_goes_on_answering(running, capsys):
+    huge_header = b"GET /healthz HTTP/1.1\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n"
+    many_headers = b"GET /healthz HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(200)) + b"\r\n"
+    huge_line = b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n"
+    for request, status in [(huge_header, b"431"), (many_headers, b"431"), (huge_line, b"414")]:
+        assert raw(running.port, request).split(b" ")[1] == status
+        assert get(running.port) == (200, "ok\n")
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_stalled_request_is_cut_and_others_are_answered_meanwhile(running, monkeypatch, capsys):
+    from bot.metrics import server
+
+    monkeypatch.setattr(server, "REQUEST_TIMEOUT", 1.0)
+    with socket.create_connection(("127.0.0.1", running.port), timeout=60) as stalled:
+        stalled.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")     # and then nothing
+        assert get(running.port) == (200, "ok\n")
+        assert stalled.recv(1) == b""        # cut by the server (without a cut: this read times out)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_500_connections_at_once_are_each_answered(running, capsys):
+    connections = [socket.create_connection(("127.0.0.1", running.port), timeout=60) for _ in range(500)]
+    try:
+        for connection in connections:
+            connection.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+        answers = [b"".join(iter(lambda c=connection: c.recv(4096), b"")) for connection in connections]
+    finally:
+        for connection in connections:
+            connection.close()
+    assert all(answer.startswith(b"HTTP/1.0 200 OK") and answer.endswith(b"\r\n\r\nok\n") for answer in answers)
+    assert get(running.port) == (200, "ok\n")
+    assert "Traceback" not in capsys.readouterr().err

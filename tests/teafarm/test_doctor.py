@@ -260,3 +260,108 @@ def issue_with_validity(certs: Path, name: str, days_left: int) -> CertPair:
                                            serialization.NoEncryption()))
     pair.key.chmod(0o600)
     return pair
+
+
+def test_hostile_files_each_fail_their_row_with_a_fix_never_a_traceback(setup, capsys, monkeypatch):
+    binary = setup.folder / "binary.yml"
+    binary.write_bytes(b"\x00\xff\xfe\x89PNG" * 50)
+    status, rows = doctor(binary, capsys)
+    assert status == 1 and rows["config"][0] == "FAIL" and str(binary) in rows["config"][1] and rows["config"][2]
+
+    key = setup.certs / f"{MACHINE}.key"
+    garbage, empty, folder = setup.folder / "garbage.crt", setup.folder / "empty.crt", setup.folder / "folder.crt"
+    garbage.write_bytes(b"-----BEGIN CERTIFICATE-----\n\x00\xffnot base64\n-----END CERTIFICATE-----\n")
+    empty.write_bytes(b"")
+    folder.mkdir(exist_ok=True)
+    for certificate, why in [(garbage, f"not a PEM certificate ({garbage.stat().st_size} bytes)"), (empty, "not a PEM certificate (empty)")]:
+        # gRPC aborted the whole process on these (a C++ check): they must be refused before it sees them
+        status, rows = doctor(setup.with_client_files(f"bad-{certificate.stem}", certificate, key), capsys)
+        assert status == 1
+        assert rows["client certificate"] == ("FAIL", f"{certificate}: {why}",
+                                              "enrol this machine again (or restore the file from a backup)"), rows
+        assert rows["server"][0] == "FAIL" and f"{certificate}: not a PEM certificate" in rows["server"][1], rows
+        assert rows["revoked"][0] == "skip"
+    status, rows = doctor(setup.with_client_files("bad-folder", folder, key), capsys)
+    assert rows["config"] == ("FAIL", f"{setup.folder / 'bad-folder.yml'}: client.certificate: {folder} is a folder, "
+                                      "expected a file", "correct that key (`teafarm config check` checks it again)")
+
+    # the bot machine's own server certificate, garbage
+    server_pair = CertPair(setup.folder / "server-garbage.crt", setup.folder / "server-garbage.key")
+    server_pair.certificate.write_bytes(b"garbage")
+    shutil.copyfile(setup.certs / "server.key", server_pair.key)
+    status, rows = doctor(setup.variant("bad-server-cert", server={"certificate": str(server_pair.certificate),
+                                                                   "key": str(server_pair.key)}), capsys)
+    assert rows["server certificate"][0] == "FAIL" and str(server_pair.certificate) in rows["server certificate"][1]
+    assert rows["server certificate"][2]
+
+    # a key this user may not read: root reads any mode, so a stand-in refuses it as the kernel would
+    locked = setup.folder / "locked.key"
+    shutil.copyfile(key, locked)
+    locked.chmod(0)
+    real_read_bytes = Path.read_bytes
+
+    def refusing(path: Path) -> bytes:
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read_bytes(path)
+    monkeypatch.setattr(Path, "read_bytes", refusing)
+    monkeypatch.setattr("os.access", lambda path, mode, **kw: Path(path) != locked)
+    status, rows = doctor(setup.with_client_files("locked", setup.certs / f"{MACHINE}.crt", locked), capsys)
+    assert status == 1
+    assert rows["client key"] == ("FAIL", f"{locked} is not readable by this user",
+                                  "run teafarm (and doctor) as the user that owns it"), rows
+    assert rows["server"][0] == "FAIL" and str(locked) in rows["server"][1] and rows["server"][2], rows
+
+
+class RawListener:
+    """Accepts TCP, says `answer` (garbage, or nothing) and then holds the connection open until stopped."""
+
+    def __init__(self, answer: bytes = b"") -> None:
+        import socket
+        import threading
+
+        self.answer, self.held, self.stopped = answer, [], threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+                self.held.append(connection)
+                connection.sendall(self.answer)
+            except OSError:
+                return
+
+    def stop(self) -> None:
+        self.server.close()
+        for connection in self.held:
+            connection.close()
+
+
+def test_a_silent_server_and_chia_ports_answering_garbage_fail_in_bounded_time(setup, capsys, monkeypatch):
+    from teafarm.doctor import server
+
+    monkeypatch.setattr(server, "TIMEOUT", 1.0)      # the probe's bound; a hang would outlive wait_until below
+    silent, garbage = RawListener(), RawListener(b"\x00\xffHTTP/9 garbage\r\n\r\n" * 100)
+    hung_chia = RawListener()
+    chia_root = setup.folder / "garbage-chia"
+    write_chia_root(chia_root, {"daemon": free_port(), "farmer": garbage.port, "harvester": hung_chia.port,
+                                "full_node": free_port(), "wallet": free_port()})
+    binary_chia = setup.folder / "binary-chia"
+    write_chia_root(binary_chia, {})
+    (binary_chia / "config" / "config.yaml").write_bytes(b"\xff\xfe\x00garbage" * 40)
+    try:
+        status, rows = doctor(setup.variant("silent", client={"server": f"127.0.0.1:{silent.port}"},
+                                            chia={"enabled": True, "root": str(chia_root), "rpc_timeout": 1}), capsys)
+        assert status == 1
+        assert rows["server"][0] == "FAIL" and rows["server"][1].startswith(f"127.0.0.1:{silent.port}: "), rows
+        assert "firewall" in rows["server"][2]
+        assert rows["chia RPC"][0] == "FAIL" and "farmer get_version" in rows["chia RPC"][1], rows
+        assert "harvester get_version: no answer in 1 s" in rows["chia RPC"][1] and rows["chia RPC"][2], rows
+        status, rows = doctor(setup.variant("binary-chia", chia={"enabled": True, "root": str(binary_chia)}), capsys)
+        assert rows["chia RPC"][0] == "FAIL" and str(binary_chia) in rows["chia RPC"][1] and rows["chia RPC"][2], rows
+    finally:
+        for listener in (silent, garbage, hung_chia):
+            listener.stop()

@@ -51,7 +51,7 @@ class ChiaRoot:
         try:
             with open(path / "config" / "config.yaml", encoding="utf-8") as f:
                 config = yaml.load(f, Loader=_LOADER)
-        except (OSError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):    # UnicodeDecodeError: a binary file there
             config = None
         return cls(path, config if isinstance(config, dict) else {}, stamp)
 

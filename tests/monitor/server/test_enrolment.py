@@ -341,3 +341,90 @@ def fetch_ca(bot) -> bytes:
         return connection.getresponse().read()
     finally:
         connection.close()
+
+
+class TricklingListener:
+    """A spoofed enrolment listener that never finishes: it completes the TLS handshake, then answers
+    a byte a second. Each byte resets a per-read socket timeout."""
+
+    def __init__(self, tls: CertPair):
+        import socket
+
+        self.tls, self.stopped = tls, threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._trickle, args=(connection,), daemon=True).start()
+
+    def _trickle(self, connection) -> None:
+        import ssl
+
+        try:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.tls.certificate, self.tls.key)
+            connection = context.wrap_socket(connection, server_side=True)
+            connection.recv(4096)        # the request
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                connection.sendall(bytes([byte]))
+                if self.stopped.wait(1):
+                    return
+        except OSError:
+            return
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.server.close()
+
+
+def test_a_listener_that_trickles_bytes_fails_the_enrolment_at_its_deadline(bot, tmp_path, monkeypatch):
+    from monitor.client import enrolment
+
+    monkeypatch.setattr(enrolment, "DEADLINE", 2.0)
+    tls = CertPair(tmp_path / "spoof.crt", tmp_path / "spoof.key")
+    issue(ca_pair(bot.data_dir), tls, "spoof", ["127.0.0.1"], server=True)
+    listener = TricklingListener(tls)
+    pair, token, outcome = machine_pair(tmp_path, "stalled-1"), bot.token("stalled-1"), []
+
+    def attempt() -> None:
+        try:
+            enrol(token, f"127.0.0.1:{listener.port}", "stalled-1", pair, tmp_path / "ca.crt")
+        except ConfigError as exc:
+            outcome.append(str(exc))
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    try:
+        wait_until(lambda: not worker.is_alive(), 60, "the enrolment to give up")
+    finally:
+        listener.stop()
+    assert outcome == [f"enrolment at 127.0.0.1:{listener.port}: the enrolment listener did not finish within 2 s "
+                       "(stalled, or not a teafarm server); check client.enrol_server and start again"]
+    assert not pair.key.exists() and not pair.certificate.exists()
+
+
+def test_a_key_file_the_client_did_not_make_is_never_overwritten(bot, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pair = machine_pair(tmp_path, "handmade-key-1")
+    pair.key.parent.mkdir(parents=True)
+    rsa_key = rsa.generate_private_key(65537, 2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    token = bot.token("handmade-key-1")
+    for content, why in [(rsa_key, r"RSA key; teafarm makes EC keys"),
+                         (b"not a key\n", "not an unencrypted PEM private key")]:
+        pair.key.write_bytes(content)
+        with pytest.raises(ConfigError, match=rf"^{pair.key}: this key file was not made by teafarm \({why}\) and "
+                                              r"has no certificate: move it away or delete it"):
+            enrol(token, bot.target, "handmade-key-1", pair, tmp_path / "ca.crt")
+        assert pair.key.read_bytes() == content and not pair.certificate.exists()
+    assert bot.token_row(token)[0] is None       # nothing was sent: the token still enrols once the file is moved
+    pair.key.unlink()
+    assert enrol(token, bot.target, "handmade-key-1", pair, tmp_path / "ca.crt")
