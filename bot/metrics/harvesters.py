@@ -10,7 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.utils import floatToGoString
 
 from bot.metrics.sources import Sources
-from bot.stats.harvesters import harvesters, machines_of
+from bot.stats.harvesters import harvesters
 from bot.stats.rollup import COUNTS, LOOKUP_EDGES, totals_upto
 
 HARVESTER = ["machine", "node_id"]
@@ -79,7 +79,7 @@ def plot_files(src: Sources) -> Iterator[Metric]:
 def farming(src: Sources) -> Iterator[Metric]:
     """Counters from each harvester's newest running-totals row (the bot folds new buckets every few
     seconds); the lookup histogram counts minutes by their p95 lookup time."""
-    home = machines_of(src.store)
+    home = src.home
     totals: dict[tuple[str, str], list[int]] = {}
     for (farmer, node), row in totals_upto(src.botdb, LATEST).items():
         key = (home.get(node, farmer), node)
@@ -115,7 +115,7 @@ class PartialTotals:
         self.counts: Counter[tuple[str, str, str, str]] = Counter()
 
     def collect(self, src: Sources) -> Iterator[Metric]:
-        home = machines_of(src.store)
+        home = src.home
         for farmer, node, launcher, accepted, n, last in src.query(
                 "SELECT machine, harvester_node_id, launcher_id, accepted, count(*), max(seq) FROM partial_events "
                 "WHERE seq > ? GROUP BY 1, 2, 3, 4", (self.cursor,)):

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cached_property
 
+from bot.stats.harvesters import machines_of
 from monitor.store.reader import StoreReader
 
 
@@ -48,6 +49,11 @@ class Sources:
 
     def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         return self.store.query(sql, params)
+
+    @cached_property
+    def home(self) -> dict[str, str]:
+        """node id -> the machine whose client reports that harvester (read once per scrape)."""
+        return machines_of(self.store)
 
     @cached_property
     def plot_groups(self) -> list[PlotGroup]:
