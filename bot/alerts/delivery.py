@@ -30,12 +30,12 @@ from bot.alerts.outbox import close_unowed, enqueue, mark_delivered, owes, ready
 from bot.alerts.settings import AlertSettings
 from bot.alerts.destinations import current, unsubscribe
 from bot.reply import Reply
-from bot.transports.base import Destination, RateLimited, Transport, TransportError, Unreachable
+from bot.transports.base import Backoff, Destination, RateLimited, Transport, TransportError, Unreachable
 from monitor.sqlite_tx import transaction
 
 log = logging.getLogger(__name__)
 
-RETRY_FIRST = 5.0
+RETRY_FIRST = 5.0      # seconds between tries of a failing destination: first, doubling up to RETRY_MAX
 RETRY_MAX = 300.0
 LATE = 60.0            # seconds after its event (or its queueing) from which a message says when it happened
 AUDIBLE = ("critical", "warning")
@@ -89,7 +89,7 @@ class Delivery:
             rows = await self._db(ready, self.botdb, now)
             if not rows:
                 return []
-            await self._db(self._close_unowed, rows, destinations)
+            await self._db(close_unowed, self.botdb, rows, destinations)
             groups = self._groups(rows)
             started = []
             for destination in idle:
@@ -173,9 +173,6 @@ class Delivery:
         with transaction(self.botdb):
             mark_delivered(self.botdb, ids, destination, destinations)
 
-    def _close_unowed(self, rows: list[sqlite3.Row], destinations: list[Destination]) -> None:
-        close_unowed(self.botdb, rows, destinations)
-
     @staticmethod
     def _groups(rows: list[sqlite3.Row]) -> list[list[sqlite3.Row]]:
         """Ready rows of one machine go out together (the engine announces alerts of one cause
@@ -192,7 +189,7 @@ class Delivery:
     def _failed(self, destination: Destination, error: str, destinations: list[Destination], now: float) -> None:
         state = self.failing[destination.key]
         state.failures += 1
-        state.retry_at = now + min(RETRY_FIRST * 2 ** (state.failures - 1), RETRY_MAX)
+        state.retry_at = now + Backoff(RETRY_FIRST, RETRY_MAX).delay(state.failures)
         log.warning("%s failed (%d in a row): %s", destination.name, state.failures, error)
         name = destination.transport
         if state.failures >= self.settings.transport_failures and name not in self.noticed:

@@ -140,7 +140,7 @@ class AlertEngine:
                     ctx.next_look = None
                     findings += self._safe(rule.tick, ctx)
                     # a rule that did not say looks again after DEFAULT_LOOK (never later: a safety net)
-                    looks[id(rule)] = min(now + DEFAULT_LOOK, now + DEFAULT_LOOK if ctx.next_look is None else ctx.next_look)
+                    looks[id(rule)] = now + DEFAULT_LOOK if ctx.next_look is None else min(ctx.next_look, now + DEFAULT_LOOK)
                 # a clock rule reports every machine each look (every second while one is silent):
                 # what changes nothing (all clear with no alert open, the same problem again) is
                 # skipped here, against one read of the open alerts, not a query per finding

@@ -3,6 +3,7 @@ the harvester."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.reply import Button, Reply, Section
@@ -74,8 +75,7 @@ def dated(reply: Reply, at: float, now: float) -> Reply:
         sections[0].lines.insert(0, line)
     else:
         sections.insert(0, Section(lines=[line]))
-    return Reply(reply.title, sections, reply.severity, images=reply.images, buttons=reply.buttons,
-                 at=reply.at, silent=reply.silent)
+    return replace(reply, sections=sections)
 
 
 def merged(machine: str, replies: list[Reply]) -> Reply:

@@ -56,10 +56,9 @@ def mark_delivered(conn: sqlite3.Connection, ids: list[int], destination: Destin
     `current` destination owes it any more."""
     current = list(current)
     for row_id in ids:
-        row = conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,)).fetchone()
-        sent = sorted(set(json.loads(row["sent_to"])) | {destination.key})
-        conn.execute("UPDATE outbox SET sent_to = ? WHERE id = ?", (json.dumps(sent), row_id))
-        row = conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,)).fetchone()
+        row = dict(conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,)).fetchone())
+        row["sent_to"] = json.dumps(sorted(set(json.loads(row["sent_to"])) | {destination.key}))
+        conn.execute("UPDATE outbox SET sent_to = ? WHERE id = ?", (row["sent_to"], row_id))
         if not any(owes(row, d) for d in current):
             conn.execute("UPDATE outbox SET done = 1 WHERE id = ?", (row_id,))
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from bot.alerts.lifecycle import FIRING, open_alerts
 from bot.alerts.outbox import enqueue
+from bot.alerts.rules.wallet import INCOMING, REWARDS
 from bot.charts.draw import SMALL
 from bot.commands import format as fmt
 from bot.commands.base import CommandContext
@@ -25,7 +26,7 @@ from monitor.sqlite_tx import transaction
 from monitor.store.reader import StoreReader
 from teafarm import units
 
-RECEIVED = (0, 2, 3, 4, 6)      # chia's TransactionType of coins coming in (transfers, rewards, trades, clawbacks)
+RECEIVED = (*INCOMING, *REWARDS)      # chia's TransactionType of coins coming in (transfers, rewards, trades, clawbacks)
 
 
 def daily_summary(ctx: CommandContext) -> Reply:

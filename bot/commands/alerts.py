@@ -70,25 +70,24 @@ def resolve_target(ctx: CommandContext, text: str) -> str:
 
 def describe(ctx: CommandContext, target: str) -> str:
     """How a target reads: "rule disk_full", "harvester farmer-1 3f2a…", "rule disk_full on machine nas1"."""
-    if len(parts(target)) == 2:
-        rule, scope = parts(target)
-        return f"{describe(ctx, rule)} on {describe(ctx, scope)}"
-    kind, name = target.split(":", 1)
-    if kind == "harvester":
-        home = {h.node_id: h.machine for h in harvesters(ctx.reader)}
-        return f"harvester {harvester_label(home.get(name, ''), name)}"
-    return f"{kind} {name}"
+    return _spelled(ctx, target, typed=False)
 
 
 def typed_form(ctx: CommandContext, target: str) -> str:
     """What to type to name `target` again (/unmute): "disk_full", "nas1", "disk_full on nas1"."""
-    if len(parts(target)) == 2:
-        rule, scope = parts(target)
-        return f"{typed_form(ctx, rule)} on {typed_form(ctx, scope)}"
+    return _spelled(ctx, target, typed=True)
+
+
+def _spelled(ctx: CommandContext, target: str, typed: bool) -> str:
+    if len(both := parts(target)) == 2:
+        return " on ".join(_spelled(ctx, part, typed) for part in both)
     kind, name = target.split(":", 1)
     if kind == "harvester":
-        return next((h.label for h in harvesters(ctx.reader) if h.node_id == name), name)
-    return name
+        label = next((h.label for h in harvesters(ctx.reader) if h.node_id == name), None)
+        if typed:
+            return label or name
+        return f"harvester {label or harvester_label('', name)}"
+    return name if typed else f"{kind} {name}"
 
 
 def mute_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:

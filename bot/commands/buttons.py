@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.alerts import lifecycle
 from bot.alerts.messages import ACKNOWLEDGE, MUTES
@@ -29,7 +30,7 @@ def press(ctx: CommandContext, args: str, who: Incoming, run: Callable[[CommandC
     if action == "refresh":
         if target not in REFRESHABLE:
             raise CommandError(f"nothing to refresh for {target[:40]!r}")
-        return run(ctx, Incoming(**{**who.__dict__, "text": target}))
+        return run(ctx, replace(who, text=target))
     if action in MUTES:
         return _mute(ctx, _alert_id(target), MUTES[action], who)
     if action == ACKNOWLEDGE:

@@ -46,7 +46,7 @@ def machines_command(ctx: CommandContext, args: str, who: Incoming) -> Reply:
         if name in ram:
             details.append(f"ram {ram[name]['percent']:.0f}%")
         if m["refused_events"]:   # values the store cannot keep exactly (see the server log)
-            details.append(f"{m['refused_events']:,} event{'s' if m['refused_events'] != 1 else ''} refused")
+            details.append(f"{fmt.count(m['refused_events'], 'event')} refused")
         lines.append(f"{name}: {state}; {', '.join(details)}")
     online = sum(1 for m in machines if m["connected"])
     return Reply(f"Machines ({online} of {len(machines)} online)", [Section(lines=lines)])

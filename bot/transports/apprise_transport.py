@@ -21,7 +21,7 @@ import apprise
 
 from bot import render
 from bot.reply import Reply
-from bot.transports.base import CommandHandler, Destination, Transport, TransportError
+from bot.transports.base import CommandHandler, ConfiguredTransport, Destination, TransportError
 from bot.transports.settings import AppriseURL
 
 NOTIFY_TYPE = {"critical": apprise.NotifyType.FAILURE, "warning": apprise.NotifyType.WARNING,
@@ -45,7 +45,7 @@ def masked(url: str) -> str:
     return url.partition("://")[0] + "://***"
 
 
-class AppriseTransport(Transport):
+class AppriseTransport(ConfiguredTransport):
     name = "apprise"
 
     def __init__(self, urls: Sequence[AppriseURL]) -> None:
@@ -64,9 +64,6 @@ class AppriseTransport(Transport):
                 raise TransportError(f"{destination.name}: Apprise cannot read this URL")
             self._apprise[destination.address] = notifier
         self._threads = ThreadPoolExecutor(max_workers=max(1, len(self._destinations)), thread_name_prefix="apprise")
-
-    def alert_destinations(self) -> list[Destination]:
-        return list(self._destinations)
 
     async def send_to(self, destination: Destination, reply: Reply) -> None:
         notifier = self._apprise.get(destination.address)
@@ -90,10 +87,6 @@ class AppriseTransport(Transport):
             self.health.failed(f"{destination.name} refused the alert")
             raise TransportError("the service did not accept the alert (Apprise's log line above says why)")
         self.health.succeeded()
-
-    async def send_alert(self, reply: Reply) -> None:
-        for destination in self._destinations:
-            await self.send_to(destination, reply)
 
     async def stop(self) -> None:
         self._apprise.clear()

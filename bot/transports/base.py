@@ -312,6 +312,19 @@ class Transport(ABC):
         return not self._stopping.is_set()
 
 
+class ConfiguredTransport(Transport):
+    """A transport whose alerts go to the destinations its configuration lists (`_destinations`:
+    chat channels, Apprise URLs); `send_alert` sends to each in turn."""
+    _destinations: list[Destination]
+
+    def alert_destinations(self) -> list[Destination]:
+        return list(self._destinations)
+
+    async def send_alert(self, reply: Reply) -> None:
+        for destination in self._destinations:
+            await self.send_to(destination, reply)
+
+
 def command_line(command: str, argument: str = "") -> str:
     """The one spelling every transport hands on: "/missed 24h" (command lowercase, no prefix)."""
     argument = argument.strip()

@@ -31,8 +31,8 @@ from discord import app_commands
 from bot import render
 from bot.reply import Button, ErrorReply, Image, Reply
 from bot.transports.base import ALERT_PATIENCE, REPLY_PATIENCE, Backoff, CommandHandler, CommandSpec, \
-    Destination, Incoming, RateLimited, Refused, Sleep, Transport, TransportError, Unreachable, answer, command_line, \
-    rest_of
+    ConfiguredTransport, Destination, Incoming, RateLimited, Refused, Sleep, TransportError, Unreachable, answer, \
+    command_line, rest_of
 from bot.transports.settings import DiscordSettings, alert_places
 from teafarm.typed_config import ConfigError
 
@@ -52,7 +52,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 SEND_ERRORS = (discord.DiscordException, aiohttp.ClientError, OSError)
 
 
-class DiscordTransport(Transport):
+class DiscordTransport(ConfiguredTransport):
     name = "discord"
 
     def __init__(self, settings: DiscordSettings, commands: Sequence[CommandSpec] = (),
@@ -266,13 +266,6 @@ class DiscordTransport(Transport):
         log.error("discord: reply to %r in channel %s failed: %s", incoming.text, incoming.chat_id, exc)
 
     # ---- alerts ------------------------------------------------------------------------------------
-
-    async def send_alert(self, reply: Reply) -> None:
-        for destination in self._destinations:
-            await self.send_to(destination, reply)
-
-    def alert_destinations(self) -> list[Destination]:
-        return list(self._destinations)
 
     async def send_to(self, destination: Destination, reply: Reply) -> None:
         """A channel, or a user's direct message. Critical alerts in a channel ping `mention_ids` (and

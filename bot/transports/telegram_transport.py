@@ -31,7 +31,8 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import render
 from bot.reply import Button, ErrorReply, Reply
 from bot.transports.base import ALERT_PATIENCE, REPLY_PATIENCE, Backoff, CommandHandler, CommandSpec, Incoming, \
-    Destination, RateLimited, Refused, Sleep, Transport, TransportError, Unreachable, answer, command_line, rest_of
+    ConfiguredTransport, Destination, RateLimited, Refused, Sleep, TransportError, Unreachable, answer, command_line, \
+    rest_of
 from bot.transports.settings import TelegramSettings, alert_places
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([buttons[i:i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)])
 
 
-class TelegramTransport(Transport):
+class TelegramTransport(ConfiguredTransport):
     name = "telegram"
 
     def __init__(self, settings: TelegramSettings, commands: Sequence[CommandSpec] = (),
@@ -168,13 +169,6 @@ class TelegramTransport(Transport):
             await query.answer(render.plain(reply)[:CALLBACK_ANSWER_LIMIT], show_alert=True)
             return
         await query.answer(reply.title[:CALLBACK_ANSWER_LIMIT])
-
-    async def send_alert(self, reply: Reply) -> None:
-        for destination in self._destinations:
-            await self.send_to(destination, reply)
-
-    def alert_destinations(self) -> list[Destination]:
-        return list(self._destinations)
 
     async def send_to(self, destination: Destination, reply: Reply) -> None:
         """A chat, or a user's private chat with the bot (its id is the user's). Critical alerts in a

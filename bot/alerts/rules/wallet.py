@@ -62,7 +62,7 @@ def _baseline(t: Transition, ctx: RuleContext) -> bool:
     """Is this row part of a wallet's first history (announce nothing)? The first read of a wallet
     the rule never heard of sets its baseline; a row that came later (history_session 0) or in a
     later client start's first read is news."""
-    wallet = f"{t.after.get('fingerprint') or t.machine}/{t.after.get('wallet_id') or 0}"
+    wallet = _wallet(t.after.get("fingerprint"), t.machine, t.after.get("wallet_id"))
     session = t.after.get("history_session") or 0.0
     baseline = ctx.memory.get(WALLETS, "", wallet)
     if baseline is None:
@@ -76,4 +76,9 @@ def seed(ctx: RuleContext) -> None:
     have their baseline."""
     for r in ctx.reader.query("SELECT machine, id, fingerprint, wallet_id FROM wallet_transaction"):
         ctx.memory.put(SEEN, "", r["id"], 1)
-        ctx.memory.put(WALLETS, "", f"{r['fingerprint'] or r['machine']}/{r['wallet_id'] or 0}", -1.0)
+        ctx.memory.put(WALLETS, "", _wallet(r["fingerprint"], r["machine"], r["wallet_id"]), -1.0)
+
+
+def _wallet(fingerprint: int | None, machine: str, wallet_id: int | None) -> str:
+    """A wallet's name in the rule's memory: its key's fingerprint (else the machine) and its id."""
+    return f"{fingerprint or machine}/{wallet_id or 0}"
