@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,31 +84,6 @@ class StoreReader:
             return None
         return _values(row[0], EVENT_COLUMNS)
 
-    def read_only_sql(self, sql: str, row_limit: int = 50, seconds: float = 2.0) -> tuple[list[str], list[tuple]]:
-        """Run a user's SELECT (for /sql): read-only, no ATTACH or PRAGMA, time and row limits."""
-        text = sql.strip().rstrip(";").strip()
-        lowered = text.lower()
-        if not (lowered.startswith("select") or lowered.startswith("with")):
-            raise ValueError("only SELECT (or WITH ... SELECT) queries are allowed")
-        if ";" in text:
-            raise ValueError("one statement at a time")
-        conn = connect(self.path, read_only=True)
-        deadline = time.monotonic() + seconds
-        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
-        conn.set_authorizer(_read_only_authorizer)
-        try:
-            cursor = conn.execute(text)
-            rows = cursor.fetchmany(row_limit)
-            columns = [d[0] for d in cursor.description or []]
-            return columns, [tuple(r) for r in rows]
-        except sqlite3.Error as exc:
-            message = str(exc)
-            if "interrupted" in message:
-                message = f"query took longer than {seconds:g} s and was stopped"
-            raise ValueError(message.splitlines()[0]) from None
-        finally:
-            conn.close()
-
     def machine_snapshot(self, machine: str, max_items: int = 20_000) -> Iterator[events_pb2.ComputerInfo]:
         """The server's state for one machine as ComputerInfo chunks of at most `max_items` rows."""
         chunk = events_pb2.ComputerInfo(machine=machine)
@@ -129,13 +103,6 @@ class StoreReader:
                     yield chunk
                     chunk, items = events_pb2.ComputerInfo(machine=machine), 0
         yield chunk
-
-
-_ALLOWED_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
-
-
-def _read_only_authorizer(action: int, *args) -> int:
-    return sqlite3.SQLITE_OK if action in _ALLOWED_ACTIONS else sqlite3.SQLITE_DENY
 
 
 def _values(row: sqlite3.Row, meta: tuple[str, ...]) -> dict[str, Any]:
