@@ -8,7 +8,6 @@ never held whole in memory again; the server applies the chunks together when th
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 import uuid
@@ -16,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from monitor.client.diff import State, entity_key
-from monitor.sqlite_tx import transaction
+from monitor.sqlite_tx import create_private, transaction
 from monitor.wal_checkpoint import WalCheckpointer
 from protocol.registry import BY_NAME, STATE_TOPICS, topic_of
 from protocol import events_pb2, service_pb2
@@ -36,10 +35,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (collector TEXT PRIMARY KEY, data TEXT NO
 class Outbox:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:   # 0600 whatever the umask (the farm's layout); sqlite gives -wal and -shm the same mode
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass
+        create_private(path)
         self.conn = sqlite3.connect(path, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")  # the outbox is the only copy until acknowledged

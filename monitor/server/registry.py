@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from monitor.certs import serial_hex
-from monitor.sqlite_tx import transaction
+from monitor.sqlite_tx import create_private, transaction
 from teafarm.typed_config import ConfigError
 
 SCHEMA = """
@@ -48,17 +47,6 @@ class CertificateRow:
     source: str
     last_seen: float | None
     revoked_at: float | None
-
-
-def _create_private(path: Path) -> None:
-    """Create the file 0600 if it is missing (sqlite gives its journal the database's mode). Never
-    open and close an existing one: closing any descriptor of a file drops the process's POSIX
-    locks on it, those of its sqlite connections too."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -94,7 +82,8 @@ def _secret_hash(secret: str) -> bytes:
 
 class Registry:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
-        _create_private(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)     # 0600: sqlite gives its journal the database's mode
         self.path = path
         self.clock = clock
         try:

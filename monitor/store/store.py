@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.sqlite_tx import transaction
+from monitor.sqlite_tx import create_private, transaction
 from monitor.store import history
 from monitor.wal_checkpoint import WalCheckpointer
 from protocol.registry import topic_of
@@ -43,15 +43,6 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA cache_size = -65536")   # 64 MiB: a 100k-plot sync touches many index pages
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
-
-
-def create_private(path: Path) -> None:
-    """Create the database file 0600 (readable by its owner only: the farm's layout and wallet
-    figures), whatever the umask; sqlite gives its -wal and -shm files the database file's mode."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 class DatabaseLost(Exception):
