@@ -157,9 +157,14 @@ def _general_name(name: str) -> x509.GeneralName:
 
 
 def _write(pair: CertPair, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
-    write_private(pair.key, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))
+    write_key(pair.key, key)
     write_private(pair.certificate, cert.public_bytes(serialization.Encoding.PEM))
+
+
+def write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    """The private key as unencrypted PEM, in a file that is 0600 from its creation."""
+    write_private(path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
 
 
 def write_private(path: Path, data: bytes) -> None:

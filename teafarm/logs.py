@@ -33,7 +33,6 @@ def setup_logging(console_level: str, file_level: str = "INFO", file: Path | Non
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
-
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Log files readable by their owner only (0600), whatever the umask: they name every machine,
     disk and wallet figure of the farm. Rotation renames files, so the backups keep that mode."""

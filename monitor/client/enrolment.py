@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from monitor.certs import CertPair, ca_fingerprint, write_private
+from monitor.certs import CertPair, ca_fingerprint, write_key, write_private
 from monitor.enrol_token import DEFAULT_ENROL_PORT, EnrolToken
 from monitor.tls import split_target
 from teafarm.typed_config import ConfigError
@@ -203,8 +203,7 @@ def _earlier_key(path: Path) -> ec.EllipticCurvePrivateKey | None:
 def _new_key(path: Path) -> ec.EllipticCurvePrivateKey:
     """A new key, written 0600 before it is used."""
     key = ec.generate_private_key(ec.SECP256R1())
-    write_private(path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    write_key(path, key)
     return key
 
 

@@ -77,7 +77,6 @@ class Revocation:
             while True:
                 read = asyncio.ensure_future(messages.__anext__())
                 read.add_done_callback(_retrieved)     # a read the call's end overtook is nobody's error
-                read.add_done_callback(_seen)
                 await asyncio.wait({read, revocation}, return_when=asyncio.FIRST_COMPLETED)
                 if not read.done():
                     read.cancel()
@@ -138,14 +137,9 @@ class Revocation:
                     call.set()
 
 
-def _seen(read: asyncio.Future) -> None:
+def _retrieved(future: asyncio.Future) -> None:
     # a server stopping ends the call before its last read: that read's end of stream (or "server
     # stopped") is nobody's to await, and asyncio would log it as a traceback per stream
-    if not read.cancelled():
-        read.exception()
-
-
-def _retrieved(future: asyncio.Future) -> None:
     if not future.cancelled():
         future.exception()
 

@@ -190,16 +190,10 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-class _registry:
-    """The certificate registry beside the farm database, closed after use."""
+def _registry(config):
+    """The certificate registry beside the farm database, closed after use (a `with` block)."""
+    import contextlib
 
-    def __init__(self, config) -> None:
-        from monitor.server.registry import Registry, registry_path
+    from monitor.server.registry import Registry, registry_path
 
-        self.registry = Registry(registry_path(config.server_settings().database))
-
-    def __enter__(self):
-        return self.registry
-
-    def __exit__(self, *exc) -> None:
-        self.registry.close()
+    return contextlib.closing(Registry(registry_path(config.server_settings().database)))

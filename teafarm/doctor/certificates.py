@@ -116,10 +116,11 @@ def _server_names(path: Path, configured: list[str], client_host: str) -> Findin
     except ValueError as exc:
         return fail("server certificate", str(exc), "teafarm certs server --names NAME... (it makes a new one)")
     names = alt_names(cert)
-    missing = [n for n in dict.fromkeys([*configured, client_host]) if n not in names]
+    used = list(dict.fromkeys([*configured, client_host]))
+    missing = [n for n in used if n not in names]
     if missing:
         return fail("server certificate", f"{path} is for {', '.join(names)}; clients use {', '.join(missing)} too",
-                    f"teafarm certs server --names {' '.join(dict.fromkeys([*configured, client_host]))}")
+                    f"teafarm certs server --names {' '.join(used)}")
     return _expiry("server certificate", cert, f"for {', '.join(names)}", "teafarm certs server --names ...")
 
 

@@ -19,6 +19,7 @@ TIMEOUT = 10.0           # seconds for the whole probe: a farm's server answers 
 CLOCK_LIMIT = 5.0        # seconds of offset: timestamps of signage points and alerts go wrong beyond it
 CLOCK_FIX = "turn on time sync on both machines (`timedatectl set-ntp true`, or chrony)"
 NO_CLOCK = skip("clock", "needs the server")
+ENROL_FIX = "enrol this machine again (`teafarm certs token NAME` on the bot, `teafarm client --enrol-file` here)"
 
 
 def check(settings: ClientSettings) -> list[Finding]:
@@ -64,7 +65,7 @@ def probe(settings: ClientSettings, pair: CertPair) -> tuple[service_pb2.ServerM
 
 def _refused(target: str, reason: str) -> list[Finding]:
     return [fail("server", f"{target} refused this machine: {reason}",
-                 "enrol this machine again (`teafarm certs token NAME` on the bot, `teafarm client --enrol-file` here)"),
+                 ENROL_FIX),
             NO_CLOCK]
 
 
@@ -72,6 +73,6 @@ def _fix(why: str, target: str) -> str:
     if why.startswith("name mismatch"):
         return "on the bot machine: `teafarm certs server --names` with the name this machine uses"
     if why.startswith("certificate"):
-        return "enrol this machine again (`teafarm certs token NAME` on the bot, `teafarm client --enrol-file` here)"
+        return ENROL_FIX
     return (f"start the bot (`teafarm bot`), check client.server ({target}) and open its port in the firewall "
             f"of the bot machine (server.listen must not be 127.0.0.1 for other machines)")

@@ -10,15 +10,7 @@ from monitor.certs import CertPair, ca_pair, create_ca, issue
 from monitor.tls import diagnose
 from teafarm.typed_config import ConfigError
 from tests.helpers.backbone import TeafarmProcess, client_pair
-from tests.helpers.inprocess_server import InProcessServer
 from tests.helpers.waiting import wait_until
-
-
-@pytest.fixture(scope="module")
-def farm_server(tmp_path_factory):
-    server = InProcessServer(tmp_path_factory.mktemp("tls"))
-    yield server
-    server.stop()
 
 
 def test_each_tls_failure_is_named(farm_server, tmp_path):

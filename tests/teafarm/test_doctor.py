@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from monitor.certs import CertPair
+from monitor.certs import CertPair, write_key
 from monitor.tls import server_credentials
 from protocol import service_pb2, service_pb2_grpc
 from teafarm.cli import main
@@ -256,9 +256,7 @@ def issue_with_validity(certs: Path, name: str, days_left: int) -> CertPair:
             .sign(ca_key, hashes.SHA256()))
     pair = CertPair(certs / f"{name}.crt", certs / f"{name}.key")
     pair.certificate.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pair.key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    pair.key.chmod(0o600)
+    write_key(pair.key, key)
     return pair
 
 

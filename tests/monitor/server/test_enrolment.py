@@ -21,16 +21,14 @@ from monitor.server.enrolment import EnrolmentListener
 from monitor.server.registry import Registry
 from teafarm.typed_config import ConfigError
 from tests.helpers.backbone import client_pair, event, query, stream_events
-from tests.helpers.inprocess_server import InProcessServer
 from tests.helpers.ports import free_port
 from tests.helpers.waiting import wait_until
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    bot = InProcessServer(tmp_path_factory.mktemp("bot"))
-    yield bot
-    bot.stop()
+def bot(farm_server):
+    """The farm's server (tests/monitor/conftest.py), on the bot's machine."""
+    return farm_server
 
 
 def machine_pair(folder: Path, name: str) -> CertPair:

@@ -49,13 +49,6 @@ class OpenStream:
         self.channel.close()
 
 
-@pytest.fixture(scope="module")
-def farm_server(tmp_path_factory):
-    server = InProcessServer(tmp_path_factory.mktemp("revocation"))
-    yield server
-    server.stop()
-
-
 def refusal_of(server: InProcessServer, pair: CertPair) -> str:
     try:
         replies = stream_events(server.app.port, pair, server.settings.server_settings().ca, [[event("disk", id="/x")]],
