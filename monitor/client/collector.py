@@ -25,8 +25,8 @@ from protocol import events_pb2
 Kept = dict[str, Callable[[Message], bool] | None]
 
 
-def kept_of(result: Kept | set[str] | None) -> Kept:
-    return dict.fromkeys(result) if isinstance(result, set) else dict(result or {})
+def kept_of(result: Kept | None) -> Kept:
+    return dict(result or {})
 
 
 class Collector:
@@ -42,11 +42,11 @@ class Collector:
     async def start(self) -> None:
         """Start background work (log followers, websocket listeners). Default: none."""
 
-    async def collect(self, snapshot: events_pb2.ComputerInfo) -> Kept | set[str] | None:
+    async def collect(self, snapshot: events_pb2.ComputerInfo) -> Kept | None:
         """Fill this collector's topics in `snapshot`.
 
-        May return what it left out whose last state stands (`Kept`; a set of fields means all of
-        each): the client keeps it and does not diff it. Either it did not change since the last
+        May return what it left out whose last state stands (`Kept`): the client keeps it and does
+        not diff it. Either it did not change since the last
         collect (a 100,000-plot list costs ~0.5 s of CPU per snapshot otherwise), or the collector
         does not know it yet (a chia service that has not answered since the client started): what
         is not known yet is unknown, not empty, and must never be diffed into deletions.

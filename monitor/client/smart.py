@@ -106,7 +106,7 @@ def reading_of(data: dict[str, Any], device: str, device_type: str) -> Reading:
     if status & (EXIT_OPEN_FAILED | EXIT_BAD_COMMAND_LINE):
         if any(line.startswith("Device is in ") and " mode" in line for line in lines):
             return Reading(standby=True)
-        refusal = next((line for line in lines if any(word in line for word in REFUSED)), "")
+        refusal = next((line for line in lines if _refusal(line)), "")
         if refusal:
             return Reading(refused=refusal)
         if "smart_status" not in data and "serial_number" not in data:
@@ -175,9 +175,9 @@ class SmartCollector(Collector):
             self.wake()          # the snapshot takes the new values now, not at its next interval
             await asyncio.sleep(self.interval)
 
-    async def collect(self, snapshot: events_pb2.ComputerInfo) -> Kept | set[str] | None:
+    async def collect(self, snapshot: events_pb2.ComputerInfo) -> Kept | None:
         if self._support is None:
-            return set(self.topics)      # not read yet: unknown, which is not "no disks"
+            return dict.fromkeys(self.topics)      # not read yet: unknown, which is not "no disks"
         snapshot.smart.CopyFrom(self._support)
         seen = set()
         for disk in self._disks.values():

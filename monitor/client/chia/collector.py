@@ -196,16 +196,17 @@ class ChiaCollector(Collector):
         plot_rows = tuple((s.plot_rows_version, s.answered) for s in self._services)
         if plot_rows == self._plot_rows_sent:
             kept["plots"] = None  # 100k plot rows are not rebuilt and diffed every snapshot
+        send_plot_rows = kept.get("plots", ...) is not None
         for service in self._services:
             service.contribute(snapshot)
-            if "plots" not in kept or kept["plots"] is not None:
+            if send_plot_rows:
                 service.add_plot_rows(snapshot)
         farming, signage = self.stats.flush(now)
         for bucket in farming:
             self.add_fact("farming", bucket, bucket.minute)
         for bucket in signage:
             self.add_fact("signage", bucket, bucket.minute)
-        if kept.get("plots", ...) is not None:
+        if send_plot_rows:
             self._plot_rows_sent = plot_rows  # last: a collect cut short sends them again
         return kept
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import pytest
-
 from bot.alerts.botdb import connect_botdb
 from bot.alerts.delivery import Delivery
 from bot.alerts.messages import clock_time, merged, recovery_reply
@@ -17,17 +15,9 @@ from bot.reply import Reply
 from monitor.sqlite_tx import transaction
 from tests.helpers.alert_harness import Harness, RecordingTransport, no_debounce, text_of, titles
 from tests.helpers.backbone import event
-from tests.helpers.farm import UPDATE, harvester, start_farm_server
+from tests.helpers.farm import UPDATE, harvester
 
 NODE = "c3" * 32
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server = start_farm_server(tmp_path_factory.mktemp("late") / "farm")
-    yield server
-    server.stop()
-    assert "Traceback" not in server.process.log_text()
 
 
 def at(text: str) -> float:

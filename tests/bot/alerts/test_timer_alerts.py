@@ -6,22 +6,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-
 from bot.alerts.service import AlertService
 from bot.alerts.settings import AlertSettings
 from tests.helpers.alert_harness import Harness, RecordingTransport, text_of, titles
 from tests.helpers.backbone import event
-from tests.helpers.farm import UPDATE, start_farm_server
+from tests.helpers.farm import UPDATE
 from tests.helpers.waiting import wait_until_async
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server = start_farm_server(tmp_path_factory.mktemp("timers") / "farm")
-    yield server
-    server.stop()
-    assert "Traceback" not in server.process.log_text()
 
 
 def last_seen(h: Harness, machine: str) -> float:

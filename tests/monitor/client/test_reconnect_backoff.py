@@ -14,24 +14,7 @@ from tests.helpers.backbone import TeafarmProcess, client_pair
 from tests.helpers.waiting import wait_until, wait_until_async
 
 
-class RecordedBackoff:
-    """Stands in for stream.BACKOFF: records which step each wait took, waits 0.1 s."""
-
-    def __init__(self) -> None:
-        self.steps: list[int] = []
-        self.length = len(stream.BACKOFF)
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __getitem__(self, step: int) -> float:
-        self.steps.append(step)
-        return 0.1
-
-
-def test_the_backoff_starts_over_after_a_session_that_worked(farm, monkeypatch, tmp_path):
-    backoff = RecordedBackoff()
-    monkeypatch.setattr(stream, "BACKOFF", backoff)
+def test_the_backoff_starts_over_after_a_session_that_worked(farm, backoff_steps, tmp_path):
     log = farm.folder / "server.log"
 
     def start_server() -> TeafarmProcess:
@@ -53,7 +36,7 @@ def test_the_backoff_starts_over_after_a_session_that_worked(farm, monkeypatch, 
         try:
             for _ in range(2):   # a count of lost sessions would make the second first-wait step 2
                 await wait_until_async(uplink.connected.is_set, 30, "connected")
-                lost_after_working.append(len(backoff.steps))
+                lost_after_working.append(len(backoff_steps))
                 server.kill9()
                 await wait_until_async(lambda: not uplink.connected.is_set(), 30, "the session lost")
                 server = await asyncio.to_thread(start_server)
@@ -67,5 +50,5 @@ def test_the_backoff_starts_over_after_a_session_that_worked(farm, monkeypatch, 
     finally:
         server.stop()
         outbox.close()
-    first_waits = [backoff.steps[i] for i in lost_after_working]
-    assert first_waits == [1, 1], backoff.steps
+    first_waits = [backoff_steps[i] for i in lost_after_working]
+    assert first_waits == [1, 1], backoff_steps

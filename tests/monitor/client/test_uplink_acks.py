@@ -88,18 +88,8 @@ def test_refused_events_are_logged_and_dropped_and_the_rest_is_stored(farm, tmp_
         ("/ok", 7), ("/then", 0)]
 
 
-def test_a_batch_the_busy_server_refuses_waits_longer_each_time_and_is_delivered_later(farm, tmp_path, monkeypatch):
-    waits: list[int] = []
-
-    class RecordedBackoff:   # stands in for stream.BACKOFF: records each step, waits 0.1 s
-        def __len__(self) -> int:
-            return 6
-
-        def __getitem__(self, step: int) -> float:
-            waits.append(step)
-            return 0.1
-
-    monkeypatch.setattr(stream, "BACKOFF", RecordedBackoff())
+def test_a_batch_the_busy_server_refuses_waits_longer_each_time_and_is_delivered_later(farm, tmp_path, backoff_steps):
+    waits = backoff_steps
     holder = RawStream(farm.port, client_pair(farm.data_dir, "holder"), farm.ca, "holder")
     holder.chunk(1, PART, 0, 3)
     holder.chunk(1, PART, 1, 3)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from monitor.client.chia.coverage import KEEP as KEEP_PERIODS, Coverage
 from monitor.client.chia.logs import events as ev
 from monitor.client.follower import LogFollower
 from monitor.client.chia.logs.health import ChiaLogLevel, LogHealth
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 Periods = dict[str, list[tuple[float, float]]]   # fact kind ("proof", "block") -> periods (since, until)
 SAVED_KEY = "reported_elsewhere"
 HEALTH_KEY = "health"          # the parsers' counts up to the saved position
-KEEP_PERIODS = 8
 
 
 class OtherSources(Protocol):
@@ -142,8 +142,7 @@ class ChiaLogCollector(Collector):
     def _reported_elsewhere(self, kind: str, at: float) -> bool:
         if self.elsewhere is not None and self.elsewhere.reports(kind, at):
             return True
-        saved = (self.follower.saved.get(SAVED_KEY) or {}).get(kind) or []
-        return any(since <= at <= until for since, until in saved)
+        return Coverage((self.follower.saved.get(SAVED_KEY) or {}).get(kind)).covers(at)
 
     def handle(self, block: bytes) -> None:
         """Parse one block of whole lines and pass on what it holds."""

@@ -34,11 +34,19 @@ def farmer_with(chia_root, clock: Clock, *nodes: str, **settings) -> tuple[Farme
                              lambda kind, message, t: None, lambda: None)
     farmer = FarmerService(context, HarvesterService(context))
     for node in nodes:
-        update = copy.deepcopy(EVENTS["harvester_update"]["data"])
-        update["connection"]["node_id"] = "0x" + node
-        update.update(plots=10, syncing=None)
-        farmer.events()["harvester_update"](update)
+        connect(farmer, node)
     return farmer, stats
+
+
+def connect(farmer: FarmerService, node: str) -> None:
+    update = copy.deepcopy(EVENTS["harvester_update"]["data"])
+    update["connection"]["node_id"] = "0x" + node
+    update.update(plots=10, syncing=None)
+    farmer.events()["harvester_update"](update)
+
+
+def disconnect(farmer: FarmerService, node: str) -> None:
+    farmer.events()["harvester_removed"]({"node_id": "0x" + node, "success": True})
 
 
 def signage_point(farmer: FarmerService, n: int, index: int, challenge: str = "cc" * 32) -> None:
@@ -80,13 +88,11 @@ def test_a_disconnected_harvester_misses_every_signage_point_until_it_is_forgott
     """200 s down: 21 signage points the farmer received, every one missed (it used to be 0 missed)."""
     clock = Clock()
     farmer, stats = farmer_with(chia_root, clock, A, B, forget_harvester_after=300)
-    farmer.events()["harvester_removed"]({"node_id": "0x" + B, "success": True})
+    disconnect(farmer, B)
     for n in range(64):                                   # 64 x 9.375 s = 600 s
         clock.now = T0 + n * SP_INTERVAL
         if n == 22:                                       # back after 206 s (22 signage points later)
-            update = copy.deepcopy(EVENTS["harvester_update"]["data"])
-            update["connection"]["node_id"] = "0x" + B
-            farmer.events()["harvester_update"](update | {"plots": 10, "syncing": None})
+            connect(farmer, B)
         signage_point(farmer, n, n)
         answer(farmer, n, A)
         if n >= 22:
@@ -97,7 +103,7 @@ def test_a_disconnected_harvester_misses_every_signage_point_until_it_is_forgott
 def test_a_harvester_forgotten_by_its_farmer_is_no_longer_expected(chia_root):
     clock = Clock()
     farmer, stats = farmer_with(chia_root, clock, A, B, forget_harvester_after=60)
-    farmer.events()["harvester_removed"]({"node_id": "0x" + B, "success": True})
+    disconnect(farmer, B)
     for n in range(16):                                   # 150 s: B is expected for its first 60 s only
         clock.now = T0 + n * SP_INTERVAL
         signage_point(farmer, n, n)
