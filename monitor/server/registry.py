@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from monitor.certs import serial_hex
-from monitor.sqlite_tx import create_private, transaction
+from monitor.sqlite_tx import create_private, file_identity, transaction
 from teafarm.typed_config import ConfigError
 
 SCHEMA = """
@@ -47,14 +47,6 @@ class CertificateRow:
     source: str
     last_seen: float | None
     revoked_at: float | None
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        return None
-    return status.st_dev, status.st_ino
 
 
 def registry_path(database: Path) -> Path:
@@ -94,14 +86,14 @@ class Registry:
             self._conn.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise ConfigError(f"{path}: cannot open the certificate registry ({exc})") from None
-        self._file = _identity(path)
+        self._file = file_identity(path)
 
     def close(self) -> None:
         self._conn.close()
 
     def moved(self) -> bool:
         """The file at the path is no longer the one this connection has open: deleted or replaced."""
-        return _identity(self.path) != self._file
+        return file_identity(self.path) != self._file
 
     def restored(self) -> Registry:
         """After moved(): a registry on the file now at the path (a new one if there is none) that holds

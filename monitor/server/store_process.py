@@ -21,7 +21,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from monitor.store.store import ApplyResult, DatabaseLost, Request, Store, check_same_file, file_identity
+from monitor.sqlite_tx import file_identity
+from monitor.store.store import ApplyResult, DatabaseLost, Request, Store, check_same_file
 from protocol import service_pb2
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -16,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.sqlite_tx import create_private, transaction
+from monitor.sqlite_tx import create_private, file_identity, transaction
 from monitor.store import history
 from monitor.wal_checkpoint import WalCheckpointer
 from protocol.registry import topic_of
@@ -48,15 +47,6 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
 class DatabaseLost(Exception):
     """The database file was deleted or replaced while the store had it open: what it commits now goes
     into a file nobody opens again, so nothing more may be acknowledged. The message is one line."""
-
-
-def file_identity(path: Path) -> tuple[int, int] | None:
-    """The file at `path` (device, inode); None when there is none."""
-    try:
-        info = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return info.st_dev, info.st_ino
 
 
 def check_same_file(path: Path, identity: tuple[int, int] | None) -> None:
